@@ -1,0 +1,32 @@
+//! The crate's error type: one variant per module's own error enum, and the
+//! exit code each maps to. Only `cli` turns these into output.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] crate::config::Error),
+    #[error(transparent)]
+    Sim(#[from] crate::sim::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Every error is exit code 1; 2 is reserved for "changes present".
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! rtm: desired-state management of AWS Lambda runtime settings.
+//!
+//! Data flows one way: `config` -> `model::Desired`; `aws` -> `model::Live`;
+//! `state` -> last applied; `plan::diff` (pure) -> `plan::Plan` -> `render`
+//! and `apply`. `sim` is a separate Lambda control-plane emulator that shares
+//! no types with the client side. Only `cli` prints, reads the environment and
+//! picks exit codes.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod sim;
+
+pub use error::Error;

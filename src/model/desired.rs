@@ -1,0 +1,73 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{Address, Configuration, FunctionRef, Qualifier, RuntimeVersionArn, UpdateRuntimeOn};
+
+/// The whole desired state, fully resolved: no variables, no expressions,
+/// defaults merged into each function. The planner sees nothing else of the
+/// configuration files.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Desired {
+    pub settings: Settings,
+    pub policy: Policy,
+    /// Keyed by address, so iteration is in address order.
+    pub functions: BTreeMap<Address, DesiredFunction>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Settings {
+    pub region: Option<String>,
+    pub parallelism: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Policy {
+    pub allow_manual: bool,
+    pub max_pin_days: Option<u32>,
+    pub forbidden_runtimes: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            allow_manual: true,
+            max_pin_days: None,
+            forbidden_runtimes: Vec::new(),
+        }
+    }
+}
+
+/// One declared function instance.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DesiredFunction {
+    pub address: Address,
+    pub function: FunctionRef,
+    pub qualifier: Qualifier,
+    /// `None`: runtime management is not managed for this function (neither
+    /// the block nor the defaults set it).
+    pub runtime_management: Option<RuntimeManagement>,
+    /// Only the fields written in the config (or in `defaults`) are set.
+    pub configuration: Configuration,
+    /// Where the `function` block starts, for messages and for `rollback`,
+    /// which edits the file. Not part of the config hash: reformatting a file
+    /// does not change what it asks for.
+    #[serde(skip)]
+    pub source: SourceLocation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuntimeManagement {
+    pub update_runtime_on: UpdateRuntimeOn,
+    pub runtime_version_arn: Option<RuntimeVersionArn>,
+    pub pin_until: Option<jiff::civil::Date>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceLocation {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// Whether the block has `for_each` (its instances share one block).
+    pub for_each: bool,
+}

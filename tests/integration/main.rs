@@ -1,0 +1,3 @@
+//! One integration test binary (faster to build on two cores). Each module
+//! drives the real `rtm` binary or the real aws-sdk-lambda client against the
+//! emulator over HTTP.
