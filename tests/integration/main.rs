@@ -1,3 +1,5 @@
 //! One integration test binary (faster to build on two cores). Each module
 //! drives the real `rtm` binary or the real aws-sdk-lambda client against the
 //! emulator over HTTP.
+
+mod support; // the `rtm` binary runner shared by every module
