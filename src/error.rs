@@ -7,6 +7,8 @@ pub enum Error {
     Config(#[from] crate::config::Error),
     #[error(transparent)]
     Sim(#[from] crate::sim::Error),
+    #[error(transparent)]
+    State(#[from] crate::state::Error),
     #[error("{0}")]
     Usage(String),
     #[error("{context}: {source}")]

@@ -11,5 +11,6 @@ pub mod config;
 pub mod error;
 pub mod model;
 pub mod sim;
+pub mod state;
 
 pub use error::Error;

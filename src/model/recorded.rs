@@ -1,0 +1,153 @@
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::{AttrValue, Qualifier, RuntimeVersionArn, is_sensitive};
+
+/// A value as state keeps it: in clear, or for a sensitive attribute only as
+/// a salted SHA-256, so the state file never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum StoredValue {
+    Hashed { sha256: String },
+    Plain(AttrValue),
+}
+
+/// The per-state random salt used for sensitive values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Salt(pub String);
+
+impl Salt {
+    fn digest(&self, value: &AttrValue) -> String {
+        let mut h = Sha256::new();
+        h.update(self.0.as_bytes());
+        h.update([0u8]);
+        h.update(serde_json::to_vec(value).unwrap_or_default());
+        hex::encode(h.finalize())
+    }
+
+    /// How state stores `value` of attribute `path`.
+    pub fn store(&self, path: &str, value: &AttrValue) -> StoredValue {
+        if is_sensitive(path) {
+            StoredValue::Hashed {
+                sha256: self.digest(value),
+            }
+        } else {
+            StoredValue::Plain(value.clone())
+        }
+    }
+
+    /// Whether a stored value is the same as `value`.
+    pub fn matches(&self, stored: &StoredValue, value: &AttrValue) -> bool {
+        match stored {
+            StoredValue::Plain(v) => v == value,
+            StoredValue::Hashed { sha256 } => *sha256 == self.digest(value),
+        }
+    }
+}
+
+/// One runtime version ARN observed on a function, with when it was first
+/// and last seen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ObservedRuntimeVersion {
+    pub arn: RuntimeVersionArn,
+    pub first_seen: jiff::Timestamp,
+    pub last_seen: jiff::Timestamp,
+}
+
+/// What state remembers about one address.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Recorded {
+    pub function_name: String,
+    pub function_arn: Option<String>,
+    pub qualifier: Qualifier,
+    /// The desired value rtm last applied (or imported), per attribute path.
+    #[serde(default)]
+    pub last_applied: BTreeMap<String, StoredValue>,
+    /// The live values seen at the last apply or refresh, per attribute path.
+    #[serde(default)]
+    pub live: BTreeMap<String, StoredValue>,
+    pub revision_id: Option<String>,
+    pub refreshed_at: Option<jiff::Timestamp>,
+    /// Observed runtime version ARNs, oldest first.
+    #[serde(default)]
+    pub runtime_versions: Vec<ObservedRuntimeVersion>,
+    /// When the version was first seen in Manual mode (for `pin_overdue`).
+    pub manual_since: Option<jiff::Timestamp>,
+}
+
+impl Recorded {
+    /// The most recently observed runtime version.
+    pub fn current_runtime_version(&self) -> Option<&ObservedRuntimeVersion> {
+        self.runtime_versions.last()
+    }
+
+    /// Records an observation of the running runtime version at `now`.
+    /// Returns the previous ARN when this is a change.
+    pub fn observe_runtime_version(
+        &mut self,
+        arn: &RuntimeVersionArn,
+        now: jiff::Timestamp,
+    ) -> Option<RuntimeVersionArn> {
+        match self.runtime_versions.last_mut() {
+            Some(last) if &last.arn == arn => {
+                last.last_seen = now;
+                None
+            }
+            last => {
+                let previous = last.map(|l| l.arn.clone());
+                self.runtime_versions.push(ObservedRuntimeVersion {
+                    arn: arn.clone(),
+                    first_seen: now,
+                    last_seen: now,
+                });
+                // Keep the history bounded; 50 versions is years of patches.
+                if self.runtime_versions.len() > 50 {
+                    self.runtime_versions.remove(0);
+                }
+                previous
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_values_are_stored_hashed_and_still_comparable() {
+        let salt = Salt("s".into());
+        let path = "configuration.environment.variables.API_KEY";
+        let v = AttrValue::String("hunter2".into());
+        let stored = salt.store(path, &v);
+        let json = serde_json::to_string(&stored).unwrap();
+        assert!(!json.contains("hunter2"), "{json}");
+        assert!(salt.matches(&stored, &v));
+        assert!(!salt.matches(&stored, &AttrValue::String("other".into())));
+        let back: StoredValue = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, stored);
+        let plain = salt.store("configuration.memory_size", &AttrValue::Int(5));
+        assert_eq!(serde_json::to_string(&plain).unwrap(), "5");
+    }
+
+    #[test]
+    fn runtime_version_history_reports_changes_once() {
+        let a = RuntimeVersionArn::parse(&format!(
+            "arn:aws:lambda:us-east-1::runtime:{}",
+            "a".repeat(64)
+        ))
+        .unwrap();
+        let b = RuntimeVersionArn::parse(&format!(
+            "arn:aws:lambda:us-east-1::runtime:{}",
+            "b".repeat(64)
+        ))
+        .unwrap();
+        let mut r = Recorded::default();
+        let t = jiff::Timestamp::UNIX_EPOCH;
+        assert_eq!(r.observe_runtime_version(&a, t), None);
+        assert_eq!(r.observe_runtime_version(&a, t), None);
+        assert_eq!(r.observe_runtime_version(&b, t), Some(a.clone()));
+        assert_eq!(r.runtime_versions.len(), 2);
+    }
+}

@@ -1,0 +1,339 @@
+//! The state store: what rtm last applied per address, the live values and
+//! RevisionId it last saw, the runtime versions it observed, and the lock
+//! that keeps two rtm runs off the same state.
+//!
+//! Backed by sled under `--state DIR` (`DIR/rtm.db`), with our own lock file
+//! (`DIR/rtm.lock`) taken before the database is opened, because sled's own
+//! lock cannot wait and cannot say who holds it. Every write bumps the serial
+//! and is flushed before it returns, so a SIGKILL loses nothing acknowledged.
+//! This module never talks to AWS and never decides what to change.
+
+mod lock;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sled::Transactional;
+
+pub use lock::{LockGuard, LockHolder};
+
+use crate::model::{Address, Recorded, Salt};
+
+/// The state format version this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "state is locked by rtm {} (pid {} on {} since {}); wait for it to finish, or pass --lock-timeout to wait{}",
+        .0.command, .0.pid, .0.host, .0.started, lock_file_hint(.1)
+    )]
+    Locked(LockHolder, PathBuf),
+    #[error("cannot use the state lock file {path}: {source}")]
+    LockFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the state database at {path} cannot be read: {message}\n  to recover: move {path} aside and run `rtm import --all` to rebuild state from live functions, or restore it from {backup} (written after every change)"
+    )]
+    Corrupt {
+        path: PathBuf,
+        backup: PathBuf,
+        message: String,
+    },
+    #[error(
+        "the state at {path} has format version {found}, but this rtm reads version {FORMAT_VERSION}; use a newer rtm"
+    )]
+    UnknownFormat { path: PathBuf, found: u64 },
+    #[error("state write failed at {path}: {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+fn lock_file_hint(path: &Path) -> String {
+    format!(" (lock file {})", path.display())
+}
+
+/// An open, locked state store.
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    meta: sled::Tree,
+    resources: sled::Tree,
+    lineage: String,
+    salt: Salt,
+    _lock: LockGuard,
+}
+
+const META_FORMAT: &[u8] = b"format_version";
+const META_LINEAGE: &[u8] = b"lineage";
+const META_SERIAL: &[u8] = b"serial";
+const META_SALT: &[u8] = b"salt";
+
+impl Store {
+    /// Locks and opens the state under `dir`, creating it on first use.
+    /// `command` is recorded in the lock file for whoever has to wait.
+    pub fn open(dir: &Path, command: &str, lock_timeout: Duration) -> Result<Store, Error> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::LockFile {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let lock = LockGuard::acquire(&dir.join("rtm.lock"), command, lock_timeout)?;
+        let db_path = dir.join("rtm.db");
+        let corrupt = |message: String| Error::Corrupt {
+            path: db_path.clone(),
+            backup: dir.join("rtm.backup.json"),
+            message,
+        };
+        let db = sled::Config::new()
+            .path(&db_path)
+            .open()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let meta = db.open_tree("meta").map_err(|e| corrupt(e.to_string()))?;
+        let resources = db
+            .open_tree("resources")
+            .map_err(|e| corrupt(e.to_string()))?;
+
+        let read_string = |key: &[u8]| -> Result<Option<String>, Error> {
+            match meta.get(key).map_err(|e| corrupt(e.to_string()))? {
+                None => Ok(None),
+                Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
+                    corrupt(format!(
+                        "meta key {:?} is not UTF-8",
+                        String::from_utf8_lossy(key)
+                    ))
+                }),
+            }
+        };
+        let format = match meta.get(META_FORMAT).map_err(|e| corrupt(e.to_string()))? {
+            None => None,
+            Some(v) => Some(
+                decode_u64(&v).ok_or_else(|| corrupt("format_version is not a number".into()))?,
+            ),
+        };
+        let (lineage, salt) = match (format, read_string(META_LINEAGE)?, read_string(META_SALT)?) {
+            (Some(FORMAT_VERSION), Some(lineage), Some(salt)) => (lineage, salt),
+            (Some(found), _, _) if found != FORMAT_VERSION => {
+                return Err(Error::UnknownFormat {
+                    path: db_path,
+                    found,
+                });
+            }
+            (None, None, None) => {
+                let lineage = uuid::Uuid::new_v4().to_string();
+                let salt = uuid::Uuid::new_v4().simple().to_string();
+                meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
+                    .and_then(|_| meta.insert(META_LINEAGE, lineage.as_bytes()))
+                    .and_then(|_| meta.insert(META_SALT, salt.as_bytes()))
+                    .and_then(|_| meta.insert(META_SERIAL, &0u64.to_be_bytes()))
+                    .and_then(|_| db.flush())
+                    .map_err(|e| corrupt(e.to_string()))?;
+                (lineage, salt)
+            }
+            _ => return Err(corrupt("the meta tree is incomplete".into())),
+        };
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            db,
+            meta,
+            resources,
+            lineage,
+            salt: Salt(salt),
+            _lock: lock,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn lineage(&self) -> &str {
+        &self.lineage
+    }
+
+    pub fn salt(&self) -> &Salt {
+        &self.salt
+    }
+
+    /// The number of writes made to this state since it was created.
+    pub fn serial(&self) -> Result<u64, Error> {
+        match self.meta.get(META_SERIAL).map_err(|e| self.corrupt(e))? {
+            Some(v) => decode_u64(&v).ok_or_else(|| self.corrupt("serial is not a number")),
+            None => Ok(0),
+        }
+    }
+
+    fn corrupt(&self, e: impl ToString) -> Error {
+        Error::Corrupt {
+            path: self.dir.join("rtm.db"),
+            backup: self.dir.join("rtm.backup.json"),
+            message: e.to_string(),
+        }
+    }
+
+    pub fn get(&self, address: &Address) -> Result<Option<Recorded>, Error> {
+        let key = address.to_string();
+        match self
+            .resources
+            .get(key.as_bytes())
+            .map_err(|e| self.corrupt(e))?
+        {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| self.corrupt(format!("record {key}: {e}"))),
+        }
+    }
+
+    /// Every record, by address.
+    pub fn all(&self) -> Result<BTreeMap<Address, Recorded>, Error> {
+        let mut out = BTreeMap::new();
+        for item in self.resources.iter() {
+            let (k, v) = item.map_err(|e| self.corrupt(e))?;
+            let key = String::from_utf8_lossy(&k).into_owned();
+            let address = Address::parse(&key).map_err(|e| self.corrupt(e))?;
+            let record: Recorded = serde_json::from_slice(&v)
+                .map_err(|e| self.corrupt(format!("record {key}: {e}")))?;
+            out.insert(address, record);
+        }
+        Ok(out)
+    }
+
+    /// Writes one record and bumps the serial in one transaction, then
+    /// flushes: when this returns Ok the write survives a crash.
+    pub fn put(&self, address: &Address, record: &Recorded) -> Result<u64, Error> {
+        let bytes = serde_json::to_vec(record).map_err(|e| self.write_error(e))?;
+        self.write(address, Some(bytes))
+    }
+
+    /// Forgets an address (no effect on Lambda).
+    pub fn remove(&self, address: &Address) -> Result<bool, Error> {
+        let existed = self
+            .resources
+            .contains_key(address.to_string().as_bytes())
+            .map_err(|e| self.corrupt(e))?;
+        if existed {
+            self.write(address, None)?;
+        }
+        Ok(existed)
+    }
+
+    fn write(&self, address: &Address, value: Option<Vec<u8>>) -> Result<u64, Error> {
+        let key = address.to_string();
+        let serial = (&self.meta, &self.resources)
+            .transaction(|(meta, resources)| {
+                let serial = meta
+                    .get(META_SERIAL)?
+                    .and_then(|v| decode_u64(&v))
+                    .unwrap_or(0)
+                    + 1;
+                meta.insert(META_SERIAL, &serial.to_be_bytes())?;
+                match &value {
+                    Some(bytes) => resources.insert(key.as_bytes(), bytes.as_slice())?,
+                    None => resources.remove(key.as_bytes())?,
+                };
+                Ok(serial)
+            })
+            .map_err(|e: sled::transaction::TransactionError<()>| {
+                self.write_error(format!("{e:?}"))
+            })?;
+        self.db.flush().map_err(|e| self.write_error(e))?;
+        Ok(serial)
+    }
+
+    fn write_error(&self, e: impl ToString) -> Error {
+        Error::Write {
+            path: self.dir.join("rtm.db"),
+            message: e.to_string(),
+        }
+    }
+
+    /// Writes a JSON copy of every record next to the database, the recovery
+    /// path if sled ever refuses to open. Sensitive values are hashed there too.
+    pub fn write_backup(&self) -> Result<(), Error> {
+        let records = self.all()?;
+        let doc = serde_json::json!({
+            "format_version": FORMAT_VERSION,
+            "lineage": self.lineage,
+            "serial": self.serial()?,
+            "resources": records.iter().map(|(a, r)| (a.to_string(), r)).collect::<BTreeMap<_, _>>(),
+        });
+        let path = self.dir.join("rtm.backup.json");
+        let tmp = self.dir.join("rtm.backup.json.tmp");
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| self.write_error(e))?;
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| self.write_error(e))
+    }
+}
+
+fn decode_u64(bytes: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Qualifier;
+
+    fn record(name: &str) -> Recorded {
+        Recorded {
+            function_name: name.into(),
+            qualifier: Qualifier::Latest,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn writes_bump_the_serial_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Address::parse("function.a").unwrap();
+        let lineage;
+        {
+            let store = Store::open(dir.path(), "test", Duration::ZERO).unwrap();
+            assert_eq!(store.serial().unwrap(), 0);
+            assert_eq!(store.put(&a, &record("a")).unwrap(), 1);
+            assert_eq!(store.put(&a, &record("a2")).unwrap(), 2);
+            lineage = store.lineage().to_string();
+        }
+        let store = Store::open(dir.path(), "test", Duration::ZERO).unwrap();
+        assert_eq!(store.serial().unwrap(), 2);
+        assert_eq!(store.lineage(), lineage);
+        assert_eq!(store.get(&a).unwrap().unwrap().function_name, "a2");
+        assert!(store.remove(&a).unwrap());
+        assert!(!store.remove(&a).unwrap());
+        assert_eq!(store.serial().unwrap(), 3);
+        assert!(store.all().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_second_open_reports_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path(), "apply", Duration::ZERO).unwrap();
+        let err = match Store::open(dir.path(), "plan", Duration::from_millis(200)) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("second open must fail while the first holds the lock"),
+        };
+        assert!(
+            err.starts_with("state is locked by rtm apply (pid "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("rtm.db")).unwrap();
+        std::fs::write(dir.path().join("rtm.db").join("conf"), b"\xff\xfe garbage").unwrap();
+        std::fs::write(dir.path().join("rtm.db").join("db"), b"garbage").unwrap();
+        match Store::open(dir.path(), "plan", Duration::ZERO) {
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.contains("to recover"), "{msg}");
+            }
+            Ok(_) => panic!("garbage must not open as a state"),
+        }
+    }
+}
