@@ -6,10 +6,12 @@
 //! no types with the client side. Only `cli` prints, reads the environment and
 //! picks exit codes.
 
+pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod model;
+pub mod plan;
 pub mod sim;
 pub mod state;
 

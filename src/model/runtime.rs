@@ -170,12 +170,13 @@ impl FromStr for Qualifier {
         if s == "$LATEST" {
             return Ok(Qualifier::Latest);
         }
-        if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = s.parse::<u64>() {
-                if n > 0 {
-                    return Ok(Qualifier::Version(n));
-                }
-            }
+        if !s.is_empty()
+            && s.len() <= 20
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n) = s.parse::<u64>()
+            && n > 0
+        {
+            return Ok(Qualifier::Version(n));
         }
         Err(QualifierError::NotAVersion(s.to_string()))
     }

@@ -1,0 +1,69 @@
+//! Client-side rate limits matched to Lambda's control-plane quotas: 100/s
+//! for GetFunction, and one 15/s bucket shared by every other operation. A
+//! large plan or apply paces itself just under them instead of hammering the
+//! API and retrying.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+/// Lambda's quotas, per second.
+pub const GET_FUNCTION_PER_SECOND: f64 = 100.0;
+pub const CONTROL_PLANE_PER_SECOND: f64 = 15.0;
+
+/// Headroom under the quota, so clock skew between us and the service's
+/// bucket does not turn into throttles.
+const HEADROOM: f64 = 0.95;
+
+pub struct RateLimits {
+    get_function: DefaultDirectRateLimiter,
+    control_plane: DefaultDirectRateLimiter,
+    per_second: (f64, f64),
+}
+
+impl RateLimits {
+    /// Lambda's quotas multiplied by `scale`.
+    pub fn lambda(scale: f64) -> RateLimits {
+        let get = GET_FUNCTION_PER_SECOND * scale * HEADROOM;
+        let other = CONTROL_PLANE_PER_SECOND * scale * HEADROOM;
+        RateLimits {
+            get_function: RateLimiter::direct(quota(get)),
+            control_plane: RateLimiter::direct(quota(other)),
+            per_second: (get, other),
+        }
+    }
+
+    /// The (GetFunction, everything else) rates this limiter allows.
+    pub fn per_second(&self) -> (f64, f64) {
+        self.per_second
+    }
+
+    pub async fn acquire(&self, operation: &str) {
+        if operation == "GetFunction" {
+            self.get_function.until_ready().await;
+        } else {
+            self.control_plane.until_ready().await;
+        }
+    }
+}
+
+impl std::fmt::Debug for RateLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimits")
+            .field("per_second", &self.per_second)
+            .finish()
+    }
+}
+
+fn quota(per_second: f64) -> Quota {
+    let per_second = per_second.max(0.1);
+    let period = Duration::from_secs_f64(1.0 / per_second);
+    // A burst of half a second's worth: enough to start quickly, small
+    // enough that the service's bucket (which starts full) absorbs it.
+    let burst =
+        NonZeroU32::new(((per_second / 2.0).floor() as u32).max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
+}

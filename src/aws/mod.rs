@@ -1,0 +1,455 @@
+//! A thin layer over aws-sdk-lambda: the reads plan and drift need, the two
+//! writes apply makes, the wait for an update to finish, and the paging
+//! import needs; all under a client-side rate limit matched to Lambda's
+//! quotas, with our own bounded retries (so Retry-After is honoured and 409s
+//! during an update are waited out). Errors are mapped to one type carrying
+//! the API's error code and message.
+//!
+//! It knows nothing of plans or state: it turns `model` values into requests
+//! and responses into `model` values.
+
+mod convert;
+mod limits;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_lambda::Client;
+use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::types::UpdateRuntimeOn as SdkUpdateRuntimeOn;
+
+pub use limits::RateLimits;
+
+use crate::model::{
+    Configuration, FunctionRef, Live, LiveRuntimeManagement, Qualifier, RuntimeVersionArn,
+    UpdateRuntimeOn,
+};
+
+/// How to reach Lambda.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Use fixed test credentials (the sandbox emulator ignores signatures).
+    pub static_credentials: bool,
+    /// Multiplies the client-side rate limits (for an emulator run with
+    /// `--quota-scale`); 1.0 matches Lambda.
+    pub rate_scale: f64,
+}
+
+/// An API error, reduced to what rtm decides on and reports.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{operation}: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+pub struct Error {
+    pub operation: &'static str,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl Error {
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404) || self.code.as_deref() == Some("ResourceNotFoundException")
+    }
+    pub fn is_precondition_failed(&self) -> bool {
+        self.status == Some(412) || self.code.as_deref() == Some("PreconditionFailedException")
+    }
+    pub fn is_conflict(&self) -> bool {
+        self.status == Some(409) || self.code.as_deref() == Some("ResourceConflictException")
+    }
+    fn is_throttle(&self) -> bool {
+        self.status == Some(429)
+            || matches!(
+                self.code.as_deref(),
+                Some("TooManyRequestsException" | "ThrottlingException" | "Throttling")
+            )
+    }
+    fn is_transient(&self) -> bool {
+        // No status at all: the request never got an answer (connection
+        // reset, timeout): worth another try.
+        self.status.is_none_or(|s| s >= 500)
+    }
+}
+
+/// Counters a benchmark prints: calls by operation, throttles, retries.
+#[derive(Debug, Default)]
+pub struct Stats {
+    counters: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    throttled: AtomicU64,
+    retries: AtomicU64,
+}
+
+impl Stats {
+    fn count(&self, operation: &'static str) {
+        if let Ok(mut c) = self.counters.lock() {
+            *c.entry(operation).or_default() += 1;
+        }
+    }
+    pub fn calls(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.counters.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+}
+
+/// Bounds of our own retry loop.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// How long to keep retrying a 409 (update in progress).
+    pub conflict_budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(20),
+            conflict_budget: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A Lambda client with rate limits, retries and counters.
+#[derive(Clone)]
+pub struct Lambda {
+    client: Client,
+    limits: Arc<RateLimits>,
+    retry: RetryPolicy,
+    stats: Arc<Stats>,
+    region: String,
+}
+
+/// Where the update-wait stands after polling.
+#[derive(Debug, Clone)]
+pub enum UpdateOutcome {
+    Successful(Box<Live>),
+    Failed {
+        reason_code: Option<String>,
+        reason: Option<String>,
+    },
+    TimedOut,
+}
+
+impl Lambda {
+    /// Builds a client from the AWS config chain plus the given overrides.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Lambda, Error> {
+        use aws_smithy_http_client::{Builder, tls};
+        let http = Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(region) = &opts.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if opts.static_credentials {
+            loader = loader.credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "rtm-sandbox",
+                "rtm-sandbox",
+                None,
+                None,
+                "rtm-sandbox",
+            ));
+        }
+        let sdk = loader.load().await;
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| Error {
+            operation: "configure",
+            status: None,
+            code: None,
+            message: "no AWS region: set `region` in the settings block, pass --region, or set AWS_REGION".into(),
+        })?;
+        let scale = if opts.rate_scale > 0.0 {
+            opts.rate_scale
+        } else {
+            1.0
+        };
+        Ok(Lambda {
+            client: Client::new(&sdk),
+            limits: Arc::new(RateLimits::lambda(scale)),
+            retry: RetryPolicy::default(),
+            stats: Arc::new(Stats::default()),
+            region,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Lambda {
+        self.retry = retry;
+        self
+    }
+
+    /// Runs one API call under the rate limit, retrying throttles, 5xx and
+    /// (when `retry_conflicts`) 409s with backoff and jitter.
+    async fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        retry_conflicts: bool,
+        f: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, (Error, Option<Duration>)>>,
+    {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            self.limits.acquire(operation).await;
+            self.stats.count(operation);
+            attempt += 1;
+            let (err, retry_after) = match f().await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let retryable = if err.is_throttle() {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                attempt < self.retry.max_attempts
+            } else if err.is_conflict() && retry_conflicts {
+                started.elapsed() < self.retry.conflict_budget
+            } else if err.is_transient() {
+                attempt < self.retry.max_attempts
+            } else {
+                false
+            };
+            if !retryable {
+                return Err(err);
+            }
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            let backoff = self.backoff(attempt);
+            let delay = retry_after.map_or(backoff, |ra| ra.max(backoff / 2));
+            tracing::debug!(operation, attempt, ?delay, error = %err, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .retry
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(16).saturating_sub(1))
+            .min(self.retry.max_delay);
+        // Full jitter, so many functions throttled at once do not retry in step.
+        let jitter: f64 = rand::random_range(0.5..1.0);
+        exp.mul_f64(jitter)
+    }
+
+    /// GetFunction for the version, then GetRuntimeManagementConfig for it:
+    /// exactly two calls per function, one from each quota bucket.
+    pub async fn read(&self, function: &FunctionRef, qualifier: Qualifier) -> Result<Live, Error> {
+        let mut live = self.get_function(function, qualifier).await?;
+        live.runtime_management = self.get_runtime_management(function, qualifier).await?;
+        Ok(live)
+    }
+
+    /// GetFunction alone (the runtime management fields are left as Auto).
+    pub async fn get_function(
+        &self,
+        function: &FunctionRef,
+        qualifier: Qualifier,
+    ) -> Result<Live, Error> {
+        let name = function.api_name();
+        let out = self
+            .call("GetFunction", false, || {
+                self.client
+                    .get_function()
+                    .function_name(&name)
+                    .qualifier(qualifier.to_string())
+                    .send()
+                    .map_err_sdk("GetFunction")
+            })
+            .await?;
+        let conf = out.configuration().ok_or_else(|| Error {
+            operation: "GetFunction",
+            status: None,
+            code: None,
+            message: "the response has no Configuration".into(),
+        })?;
+        Ok(convert::live_from_configuration(conf, qualifier))
+    }
+
+    pub async fn get_runtime_management(
+        &self,
+        function: &FunctionRef,
+        qualifier: Qualifier,
+    ) -> Result<LiveRuntimeManagement, Error> {
+        let name = function.api_name();
+        let out = self
+            .call("GetRuntimeManagementConfig", false, || {
+                self.client
+                    .get_runtime_management_config()
+                    .function_name(&name)
+                    .qualifier(qualifier.to_string())
+                    .send()
+                    .map_err_sdk("GetRuntimeManagementConfig")
+            })
+            .await?;
+        Ok(LiveRuntimeManagement {
+            update_runtime_on: out
+                .update_runtime_on()
+                .and_then(convert::mode_from_sdk)
+                .unwrap_or(UpdateRuntimeOn::Auto),
+            runtime_version_arn: out
+                .runtime_version_arn()
+                .and_then(|a| RuntimeVersionArn::parse(a).ok()),
+        })
+    }
+
+    pub async fn put_runtime_management(
+        &self,
+        function: &FunctionRef,
+        qualifier: Qualifier,
+        mode: UpdateRuntimeOn,
+        arn: Option<&RuntimeVersionArn>,
+    ) -> Result<LiveRuntimeManagement, Error> {
+        let name = function.api_name();
+        let out = self
+            .call("PutRuntimeManagementConfig", true, || {
+                self.client
+                    .put_runtime_management_config()
+                    .function_name(&name)
+                    .qualifier(qualifier.to_string())
+                    .update_runtime_on(SdkUpdateRuntimeOn::from(mode.as_str()))
+                    .set_runtime_version_arn(arn.map(|a| a.to_string()))
+                    .send()
+                    .map_err_sdk("PutRuntimeManagementConfig")
+            })
+            .await?;
+        Ok(LiveRuntimeManagement {
+            update_runtime_on: convert::mode_from_sdk(out.update_runtime_on()).unwrap_or(mode),
+            runtime_version_arn: out
+                .runtime_version_arn()
+                .and_then(|a| RuntimeVersionArn::parse(a).ok()),
+        })
+    }
+
+    /// UpdateFunctionConfiguration of $LATEST with the fields set in
+    /// `changes`, guarded by `revision_id`. `live` supplies the unmanaged
+    /// members of nested objects, which Lambda replaces whole.
+    pub async fn update_configuration(
+        &self,
+        function: &FunctionRef,
+        revision_id: &str,
+        changes: &Configuration,
+        live: &Configuration,
+    ) -> Result<(), Error> {
+        let name = function.api_name();
+        self.call("UpdateFunctionConfiguration", true, || {
+            convert::update_request(self.client.update_function_configuration(), changes, live)
+                .function_name(&name)
+                .revision_id(revision_id)
+                .send()
+                .map_err_sdk("UpdateFunctionConfiguration")
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Polls GetFunction until LastUpdateStatus leaves InProgress, like the
+    /// `function_updated_v2` waiter (1 s apart by default), up to `timeout`.
+    pub async fn wait_updated(
+        &self,
+        function: &FunctionRef,
+        poll: Duration,
+        timeout: Duration,
+    ) -> Result<UpdateOutcome, Error> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let live = self.get_function(function, Qualifier::Latest).await?;
+            match live.last_update_status.as_deref() {
+                Some("Successful") | None => return Ok(UpdateOutcome::Successful(Box::new(live))),
+                Some("Failed") => {
+                    return Ok(UpdateOutcome::Failed {
+                        reason_code: live.last_update_status_reason_code.clone(),
+                        reason: None,
+                    });
+                }
+                _ => {}
+            }
+            if Instant::now() >= deadline {
+                return Ok(UpdateOutcome::TimedOut);
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+
+    /// Every function's name (ListFunctions pages of 50), for `import`.
+    pub async fn list_function_names(&self) -> Result<Vec<String>, Error> {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let m = marker.clone();
+            let out = self
+                .call("ListFunctions", false, || {
+                    self.client
+                        .list_functions()
+                        .set_marker(m.clone())
+                        .max_items(50)
+                        .send()
+                        .map_err_sdk("ListFunctions")
+                })
+                .await?;
+            names.extend(
+                out.functions()
+                    .iter()
+                    .filter_map(|f| f.function_name().map(str::to_string)),
+            );
+            match out.next_marker() {
+                Some(next) if !next.is_empty() && Some(next) != marker.as_deref() => {
+                    marker = Some(next.to_string());
+                }
+                _ => return Ok(names),
+            }
+        }
+    }
+}
+
+/// Maps an SDK error to ours, with the Retry-After header when there is one.
+trait MapSdkError<T> {
+    fn map_err_sdk(
+        self,
+        operation: &'static str,
+    ) -> impl std::future::Future<Output = Result<T, (Error, Option<Duration>)>>;
+}
+
+impl<T, E, Fut> MapSdkError<T> for Fut
+where
+    Fut: std::future::Future<Output = Result<T, SdkError<E>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    async fn map_err_sdk(self, operation: &'static str) -> Result<T, (Error, Option<Duration>)> {
+        self.await
+            .map_err(|e| convert::error_from_sdk(operation, e))
+    }
+}
