@@ -9,8 +9,15 @@ pub enum Error {
     Sim(#[from] crate::sim::Error),
     #[error(transparent)]
     State(#[from] crate::state::Error),
+    #[error(transparent)]
+    Aws(#[from] crate::aws::Error),
+    #[error(transparent)]
+    PlanFile(#[from] crate::plan::FileError),
     #[error("{0}")]
     Usage(String),
+    /// Already reported to the user in full (e.g. configuration diagnostics).
+    #[error("")]
+    Reported,
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -6,12 +6,14 @@
 //! no types with the client side. Only `cli` prints, reads the environment and
 //! picks exit codes.
 
+pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod sim;
 pub mod state;
 

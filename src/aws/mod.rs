@@ -453,3 +453,36 @@ where
             .map_err(|e| convert::error_from_sdk(operation, e))
     }
 }
+
+/// One function version to read.
+#[derive(Debug, Clone)]
+pub struct ReadItem<K> {
+    pub key: K,
+    pub function: FunctionRef,
+    pub qualifier: Qualifier,
+}
+
+impl Lambda {
+    /// Reads many function versions concurrently, at most `parallelism` at
+    /// a time, under the shared rate limits. Results come back by key.
+    pub async fn read_many<K>(
+        &self,
+        items: Vec<ReadItem<K>>,
+        parallelism: usize,
+    ) -> std::collections::BTreeMap<K, Result<Live, Error>>
+    where
+        K: Ord + Clone + Send + 'static,
+    {
+        use futures_util::StreamExt;
+        futures_util::stream::iter(items.into_iter().map(|item| {
+            let me = self.clone();
+            async move {
+                let result = me.read(&item.function, item.qualifier).await;
+                (item.key, result)
+            }
+        }))
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await
+    }
+}

@@ -3,6 +3,7 @@
 //! arguments, calls the library, renders, and returns an exit code.
 
 mod fmt;
+
 mod sim;
 mod validate;
 
@@ -49,6 +50,42 @@ pub struct GlobalArgs {
     /// More detail on stderr (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// State directory [default: DIR/state].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// AWS region (overrides `settings.region` and the AWS config chain).
+    #[arg(long, global = true, env = "RTM_REGION")]
+    pub region: Option<String>,
+    /// AWS shared-config profile.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Lambda endpoint (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_LAMBDA work too).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Run against an in-process Lambda emulator with its data in STATE/sandbox
+    /// (seeded on first use from DIR/sandbox.json): no AWS account needed.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// How long to wait for the state lock (e.g. 30s, 2m).
+    #[arg(long, global = true, default_value = "0s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub lock_timeout: std::time::Duration,
+    /// Functions read or changed at once [default: settings.parallelism or 10].
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub parallelism: Option<u32>,
+    /// Treat this instant as now (RFC 3339 timestamp or YYYY-MM-DD), for
+    /// testing pin expiry.
+    #[arg(long, global = true, hide = true, env = "RTM_NOW")]
+    pub now: Option<String>,
+    /// Multiply the client-side API rate limits (for an emulator run with
+    /// --quota-scale).
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "RTM_RATE_SCALE",
+        default_value_t = 1.0
+    )]
+    pub rate_scale: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +110,10 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Rewrite configuration files in canonical layout.
     Fmt(fmt::FmtArgs),
+    /// Show what apply would change: live vs configuration vs last applied.
+
+    /// Render a saved plan file.
+
     /// Run the Lambda control-plane emulator or drive its admin API.
     #[command(subcommand)]
     Sim(sim::SimArgs),
@@ -98,6 +139,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
+
         Command::Sim(args) => sim::run(args),
     };
     match result {
@@ -145,6 +187,9 @@ fn init_logging(verbose: u8) {
 
 fn report_error(e: &crate::Error) {
     use std::io::Write;
+    if matches!(e, crate::Error::Reported) {
+        return;
+    }
     let style = anstyle::Style::new()
         .bold()
         .fg_color(Some(anstyle::AnsiColor::Red.into()));

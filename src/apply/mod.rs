@@ -1,0 +1,373 @@
+//! Apply: walks a plan's ordered steps per function, and nothing else.
+//!
+//! Before the first write to a function it re-reads it and refuses to go on
+//! if anything the plan saw has changed; UpdateFunctionConfiguration carries
+//! the RevisionId; after it, apply waits for LastUpdateStatus Successful and
+//! takes the next RevisionId from a fresh read. Each successful step is
+//! recorded in state (and flushed) before the next starts, so a crash at any
+//! point leaves state the next plan reads correctly. Progress goes through
+//! the `Hook` trait; nothing here prints.
+
+mod record;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use crate::aws::{Lambda, UpdateOutcome};
+use crate::model::{Address, Configuration, Desired, DesiredFunction, Live};
+use crate::plan::{Action, FunctionPlan, Plan, Step};
+use crate::state::Store;
+
+/// What happened to one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    Ok,
+    Failed { code: String, message: String },
+}
+
+/// Progress reports; the CLI turns them into lines, a bar or JSON events.
+pub trait Hook: Send + Sync {
+    fn step_started(&self, _address: &Address, _step: &str) {}
+    fn waiting(&self, _address: &Address, _what: &str) {}
+    fn step_finished(
+        &self,
+        _address: &Address,
+        _step: &str,
+        _outcome: &StepOutcome,
+        _elapsed: Duration,
+    ) {
+    }
+    fn function_finished(&self, _result: &FunctionResult) {}
+}
+
+/// A hook that reports nothing.
+pub struct Silent;
+impl Hook for Silent {}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// How long to wait for one update to reach Successful.
+    pub update_timeout: Duration,
+    /// How often to poll GetFunction while waiting (the waiter's 1 s).
+    pub poll_interval: Duration,
+    /// Set on Ctrl-C: no new step starts; steps in flight finish.
+    pub stop: Arc<AtomicBool>,
+    pub now: fn() -> jiff::Timestamp,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 10,
+            update_timeout: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(1),
+            stop: Arc::new(AtomicBool::new(false)),
+            now: jiff::Timestamp::now,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionStatus {
+    /// Every step succeeded.
+    Changed,
+    /// A step failed or a precondition did not hold; later steps did not run.
+    Failed { code: String, message: String },
+    /// Not started (interrupted).
+    Skipped { reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionResult {
+    pub address: Address,
+    pub status: FunctionStatus,
+    pub steps_done: usize,
+    pub steps_total: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    pub functions: Vec<FunctionResult>,
+}
+
+impl ApplyReport {
+    fn count(&self, f: impl Fn(&FunctionStatus) -> bool) -> usize {
+        self.functions.iter().filter(|r| f(&r.status)).count()
+    }
+    pub fn changed(&self) -> usize {
+        self.count(|s| matches!(s, FunctionStatus::Changed))
+    }
+    pub fn failed(&self) -> usize {
+        self.count(|s| matches!(s, FunctionStatus::Failed { .. }))
+    }
+    pub fn skipped(&self) -> usize {
+        self.count(|s| matches!(s, FunctionStatus::Skipped { .. }))
+    }
+    pub fn ok(&self) -> bool {
+        self.failed() == 0 && self.skipped() == 0
+    }
+}
+
+/// Errors that stop the whole apply before any write.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    State(#[from] crate::state::Error),
+}
+
+struct Failure {
+    code: String,
+    message: String,
+}
+
+impl From<crate::aws::Error> for Failure {
+    fn from(e: crate::aws::Error) -> Failure {
+        Failure {
+            code: e.code.clone().unwrap_or_else(|| match e.status {
+                Some(s) => format!("HTTP {s}"),
+                None => "RequestFailed".into(),
+            }),
+            message: format!("{}: {}", e.operation, e.message),
+        }
+    }
+}
+
+impl From<crate::state::Error> for Failure {
+    fn from(e: crate::state::Error) -> Failure {
+        Failure {
+            code: "StateWriteFailed".into(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn changed_since_plan(why: String) -> Failure {
+    Failure {
+        code: "ChangedSincePlan".into(),
+        message: format!("changed since plan ({why}); nothing written to it: plan again"),
+    }
+}
+
+/// Executes the plan. `desired` must be the configuration the plan was made
+/// from (the caller checks the config hash); apply takes environment values
+/// from it, since the plan holds none.
+pub async fn execute(
+    plan: &Plan,
+    desired: &Desired,
+    lambda: &Lambda,
+    store: &Store,
+    hook: &dyn Hook,
+    opts: &ApplyOptions,
+) -> Result<ApplyReport, Error> {
+    // Record the last applied values of functions already in sync, so
+    // drift detection knows what to expect of them.
+    for f in plan.functions.iter().filter(|f| f.action == Action::NoOp) {
+        if let Some(d) = desired.functions.get(&f.address) {
+            record::in_sync(store, d, f, (opts.now)())?;
+        }
+    }
+    let changes: Vec<&FunctionPlan> = plan.changes().collect();
+    let results: Vec<FunctionResult> =
+        futures_util::stream::iter(changes.into_iter().map(|fp| async move {
+            let result = apply_function(fp, desired, lambda, store, hook, opts).await;
+            hook.function_finished(&result);
+            result
+        }))
+        .buffer_unordered(opts.parallelism.max(1))
+        .collect()
+        .await;
+    let mut results = results;
+    results.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(ApplyReport { functions: results })
+}
+
+async fn apply_function(
+    fp: &FunctionPlan,
+    desired: &Desired,
+    lambda: &Lambda,
+    store: &Store,
+    hook: &dyn Hook,
+    opts: &ApplyOptions,
+) -> FunctionResult {
+    let total = fp.steps.len();
+    let mut done = 0;
+    let status = match desired.functions.get(&fp.address) {
+        None => FunctionStatus::Failed {
+            code: "NotInConfiguration".into(),
+            message: "the configuration no longer declares this address".into(),
+        },
+        Some(d) => match run_steps(fp, d, lambda, store, hook, opts, &mut done).await {
+            Ok(()) if done == total => FunctionStatus::Changed,
+            Ok(()) => FunctionStatus::Skipped {
+                reason: format!("interrupted after {done} of {total} steps"),
+            },
+            Err(f) => FunctionStatus::Failed {
+                code: f.code,
+                message: f.message,
+            },
+        },
+    };
+    FunctionResult {
+        address: fp.address.clone(),
+        status,
+        steps_done: done,
+        steps_total: total,
+    }
+}
+
+async fn run_steps(
+    fp: &FunctionPlan,
+    d: &DesiredFunction,
+    lambda: &Lambda,
+    store: &Store,
+    hook: &dyn Hook,
+    opts: &ApplyOptions,
+    done: &mut usize,
+) -> Result<(), Failure> {
+    if opts.stop.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    // Re-read before the first write: PutRuntimeManagementConfig has no
+    // RevisionId, so this comparison is its only guard.
+    let mut live: Live = lambda.read(&d.function, d.qualifier).await?;
+    if live.last_update_status.as_deref() == Some("InProgress") {
+        hook.waiting(&fp.address, "an update in progress");
+        live = wait_successful(fp, d, lambda, opts).await?;
+        live.runtime_management = lambda
+            .get_runtime_management(&d.function, d.qualifier)
+            .await?;
+    }
+    if let Some(why) = fp.preconditions.first_difference(&live, store.salt()) {
+        return Err(changed_since_plan(why));
+    }
+    let mut revision_id = live.revision_id.clone();
+    let mut config_seen = live.configuration.clone();
+    let mut put_since_read = false;
+    for step in &fp.steps {
+        if opts.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let label = step.label();
+        hook.step_started(&fp.address, &label);
+        let started = Instant::now();
+        let result: Result<(), Failure> = async {
+            match step {
+                Step::PutRuntimeManagementConfig { request, .. } => {
+                    let rm = lambda
+                        .put_runtime_management(
+                            &d.function,
+                            request.qualifier,
+                            request.update_runtime_on,
+                            request.runtime_version_arn.as_ref(),
+                        )
+                        .await?;
+                    live.runtime_management = rm;
+                    put_since_read = true;
+                    record::step_done(store, d, fp, &live, Some(request), None, (opts.now)())?;
+                }
+                Step::UpdateFunctionConfiguration { changes, .. } => {
+                    if put_since_read {
+                        // Whether PutRuntimeManagementConfig moves the
+                        // RevisionId is not documented: re-read, and accept a
+                        // new one only if the configuration is as we left it.
+                        let fresh = lambda.get_function(&d.function, d.qualifier).await?;
+                        if fresh.configuration != config_seen {
+                            return Err(changed_since_plan(
+                                "its configuration changed while rtm was applying".into(),
+                            ));
+                        }
+                        revision_id = fresh.revision_id;
+                        put_since_read = false;
+                    }
+                    let changes = with_environment(changes, &d.configuration);
+                    lambda
+                        .update_configuration(
+                            &d.function,
+                            &revision_id,
+                            &changes,
+                            &live.configuration,
+                        )
+                        .await
+                        .map_err(|e| {
+                            if e.is_precondition_failed() {
+                                changed_since_plan(format!(
+                                    "RevisionId no longer matches: {}",
+                                    e.message
+                                ))
+                            } else {
+                                Failure::from(e)
+                            }
+                        })?;
+                    hook.waiting(&fp.address, "LastUpdateStatus Successful");
+                    let rm = live.runtime_management.clone();
+                    live = wait_successful(fp, d, lambda, opts).await?;
+                    live.runtime_management = rm;
+                    revision_id = live.revision_id.clone();
+                    config_seen = live.configuration.clone();
+                    record::step_done(store, d, fp, &live, None, Some(&changes), (opts.now)())?;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let outcome = match &result {
+            Ok(()) => StepOutcome::Ok,
+            Err(f) => StepOutcome::Failed {
+                code: f.code.clone(),
+                message: f.message.clone(),
+            },
+        };
+        hook.step_finished(&fp.address, &label, &outcome, started.elapsed());
+        result?;
+        *done += 1;
+    }
+    record::function_done(store, d, fp, &live, (opts.now)())?;
+    Ok(())
+}
+
+async fn wait_successful(
+    fp: &FunctionPlan,
+    d: &DesiredFunction,
+    lambda: &Lambda,
+    opts: &ApplyOptions,
+) -> Result<Live, Failure> {
+    match lambda
+        .wait_updated(&d.function, opts.poll_interval, opts.update_timeout)
+        .await?
+    {
+        UpdateOutcome::Successful(live) => Ok(*live),
+        UpdateOutcome::Failed {
+            reason_code,
+            reason,
+        } => Err(Failure {
+            code: "UpdateFailed".into(),
+            message: format!(
+                "the update of {} ended with LastUpdateStatus Failed ({}{})",
+                fp.function_name,
+                reason_code.as_deref().unwrap_or("no reason code"),
+                reason.map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        }),
+        UpdateOutcome::TimedOut => Err(Failure {
+            code: "UpdateTimedOut".into(),
+            message: format!(
+                "{} was still InProgress after {}s",
+                fp.function_name,
+                opts.update_timeout.as_secs()
+            ),
+        }),
+    }
+}
+
+/// The plan's changes with the environment values taken from the config.
+fn with_environment(changes: &Configuration, desired: &Configuration) -> Configuration {
+    let mut c = changes.clone();
+    if c.environment.is_some() {
+        c.environment = desired.environment.clone();
+    }
+    c
+}

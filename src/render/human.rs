@@ -1,0 +1,141 @@
+//! The plan for a person at a terminal (Terraform-like).
+
+use std::fmt::Write;
+
+use super::{Styler, cause_text, is_multiline, lines_of, steps_line, value_text};
+use crate::plan::{Plan, Severity};
+
+const ALIGN_LIMIT: usize = 44;
+
+pub fn plan(plan: &Plan, s: Styler) -> String {
+    let mut out = String::new();
+    let total = plan.functions.len();
+    let changes = plan.change_count();
+    if changes == 0 {
+        let _ = writeln!(
+            out,
+            "{} Live functions match the configuration ({total} function{}).",
+            s.ok("No changes."),
+            if total == 1 { "" } else { "s" }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "rtm will perform these actions ({total} function{}, {changes} change{}):",
+            if total == 1 { "" } else { "s" },
+            if changes == 1 { "" } else { "s" },
+        );
+    }
+    for f in plan.changes() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "  {} {}  {}",
+            s.symbol("~"),
+            s.bold(&f.address.to_string()),
+            s.dim(&format!("({}, {})", f.function_name, f.qualifier))
+        );
+        let width = f
+            .attributes
+            .iter()
+            .map(|a| a.path.len())
+            .filter(|w| *w <= ALIGN_LIMIT)
+            .max()
+            .unwrap_or(0);
+        for a in &f.attributes {
+            let sym = s.symbol(a.symbol());
+            let cause = cause_text(a)
+                .map(|c| format!("    {}", s.dim(&c)))
+                .unwrap_or_default();
+            if a.sensitive {
+                let what = match a.symbol() {
+                    "+" => "sensitive value added",
+                    "-" => "sensitive value removed",
+                    _ => "sensitive value changed",
+                };
+                let _ = writeln!(out, "      {sym} {:width$}  ({what}){cause}", a.path);
+            } else if is_multiline(&a.before) || is_multiline(&a.after) {
+                let _ = writeln!(out, "      {sym} {}{cause}", a.path);
+                let (old, new) = (lines_of(&a.before), lines_of(&a.after));
+                let diff = similar::TextDiff::from_lines(&old, &new);
+                for change in diff.iter_all_changes() {
+                    let (mark, text) = match change.tag() {
+                        similar::ChangeTag::Delete => (s.symbol("-"), change.value()),
+                        similar::ChangeTag::Insert => (s.symbol("+"), change.value()),
+                        similar::ChangeTag::Equal => (" ".to_string(), change.value()),
+                    };
+                    let _ = write!(out, "            {mark} {text}");
+                }
+            } else if a.path.len() > ALIGN_LIMIT {
+                let _ = writeln!(out, "      {sym} {}{cause}", a.path);
+                let _ = writeln!(
+                    out,
+                    "            {} -> {}",
+                    value_text(&a.before),
+                    value_text(&a.after)
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "      {sym} {:width$}  {} -> {}{cause}",
+                    a.path,
+                    value_text(&a.before),
+                    value_text(&a.after)
+                );
+            }
+        }
+        let _ = writeln!(out, "      {}", s.dim(&format!("steps: {}", steps_line(f))));
+        for note in &f.notes {
+            let _ = writeln!(out, "      {}", s.dim(&format!("({note})")));
+        }
+    }
+    if !plan.runtime_versions.is_empty() {
+        out.push('\n');
+        for r in &plan.runtime_versions {
+            let _ = writeln!(
+                out,
+                "  {} {}  runtime version moved by Lambda ({}): {} -> {}, last seen before {}",
+                s.symbol("i"),
+                r.address,
+                r.update_runtime_on,
+                r.previous.short(),
+                r.current.short(),
+                r.previous_seen.strftime("%Y-%m-%d %H:%M UTC"),
+            );
+        }
+    }
+    if !plan.diagnostics.is_empty() {
+        out.push('\n');
+        for d in &plan.diagnostics {
+            let label = match d.severity {
+                Severity::Error => s.error("error"),
+                Severity::Warning => s.warn("warning"),
+            };
+            match &d.address {
+                Some(a) => {
+                    let _ = writeln!(out, "{label}: {a}: {}", d.message);
+                }
+                None => {
+                    let _ = writeln!(out, "{label}: {}", d.message);
+                }
+            }
+        }
+    }
+    out.push('\n');
+    let errors = plan.error_count();
+    let _ = write!(
+        out,
+        "{} {changes} to change, {} unchanged",
+        s.bold("Plan:"),
+        plan.unchanged_count()
+    );
+    if errors > 0 {
+        let _ = write!(
+            out,
+            ", {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
+    }
+    out.push_str(".\n");
+    out
+}

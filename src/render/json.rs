@@ -1,0 +1,88 @@
+//! The plan for machines: a versioned JSON document (`format_version`).
+//! Field names are a contract with users' pipelines: add, never rename.
+
+use serde_json::{Value, json};
+
+use crate::plan::{Plan, Step};
+
+pub fn plan(plan: &Plan) -> String {
+    let changes: Vec<Value> = plan
+        .functions
+        .iter()
+        .map(|f| {
+            json!({
+                "address": f.address.to_string(),
+                "function_name": f.function_name,
+                "function_arn": f.function_arn,
+                "qualifier": f.qualifier.to_string(),
+                "actions": [f.action.as_str()],
+                "attributes": f.attributes.iter().map(|a| {
+                    let mut o = json!({
+                        "path": a.path,
+                        "before": a.before,
+                        "after": a.after,
+                        "cause": a.cause.as_str(),
+                        "sensitive": a.sensitive,
+                    });
+                    if a.replace {
+                        o["replace"] = json!(true);
+                    }
+                    if let Some(v) = &a.last_applied {
+                        o["last_applied"] = json!(v);
+                    }
+                    o
+                }).collect::<Vec<_>>(),
+                "steps": f.steps.iter().map(step).collect::<Vec<_>>(),
+                "preconditions": {
+                    "revision_id": f.preconditions.revision_id,
+                    "update_runtime_on": f.preconditions.update_runtime_on,
+                    "runtime_version_arn": f.preconditions.runtime_version_arn,
+                },
+                "notes": f.notes,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "format_version": crate::plan::FORMAT_VERSION.to_string(),
+        "rtm_version": plan.rtm_version,
+        "created_at": plan.created_at.to_string(),
+        "config_hash": plan.config_hash,
+        "state": { "lineage": plan.state_lineage, "serial": plan.state_serial },
+        "region": plan.region,
+        "summary": {
+            "change": plan.change_count(),
+            "no_op": plan.unchanged_count(),
+            "error": plan.error_count(),
+        },
+        "changes": changes,
+        "runtime_versions": plan.runtime_versions.iter().map(|r| json!({
+            "address": r.address.to_string(),
+            "function_name": r.function_name,
+            "update_runtime_on": r.update_runtime_on,
+            "previous": r.previous,
+            "current": r.current,
+            "previous_seen": r.previous_seen.to_string(),
+        })).collect::<Vec<_>>(),
+        "diagnostics": plan.diagnostics.iter().map(|d| json!({
+            "severity": d.severity,
+            "address": d.address.as_ref().map(|a| a.to_string()),
+            "message": d.message,
+        })).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+fn step(s: &Step) -> Value {
+    match s {
+        Step::PutRuntimeManagementConfig { request, purpose } => {
+            let mut o = json!({ "operation": s.operation(), "request": request });
+            if let Some(p) = purpose {
+                o["purpose"] = json!(p);
+            }
+            o
+        }
+        Step::UpdateFunctionConfiguration { request, wait, .. } => {
+            json!({ "operation": s.operation(), "request": request, "wait": wait })
+        }
+    }
+}
