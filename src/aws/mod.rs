@@ -403,36 +403,6 @@ impl Lambda {
             tokio::time::sleep(poll).await;
         }
     }
-
-    /// Every function's name (ListFunctions pages of 50), for `import`.
-    pub async fn list_function_names(&self) -> Result<Vec<String>, Error> {
-        let mut names = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let m = marker.clone();
-            let out = self
-                .call("ListFunctions", false, || {
-                    self.client
-                        .list_functions()
-                        .set_marker(m.clone())
-                        .max_items(50)
-                        .send()
-                        .map_err_sdk("ListFunctions")
-                })
-                .await?;
-            names.extend(
-                out.functions()
-                    .iter()
-                    .filter_map(|f| f.function_name().map(str::to_string)),
-            );
-            match out.next_marker() {
-                Some(next) if !next.is_empty() && Some(next) != marker.as_deref() => {
-                    marker = Some(next.to_string());
-                }
-                _ => return Ok(names),
-            }
-        }
-    }
 }
 
 /// Maps an SDK error to ours, with the Retry-After header when there is one.
@@ -484,5 +454,39 @@ impl Lambda {
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await
+    }
+}
+
+impl Lambda {
+    /// Every function's $LATEST configuration (ListFunctions, 50 a page).
+    /// ListFunctions carries no RuntimeVersionConfig and no runtime
+    /// management; callers read those per function as they need.
+    pub async fn list_functions(&self) -> Result<Vec<Live>, Error> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let m = marker.clone();
+            let page = self
+                .call("ListFunctions", false, || {
+                    self.client
+                        .list_functions()
+                        .set_marker(m.clone())
+                        .max_items(50)
+                        .send()
+                        .map_err_sdk("ListFunctions")
+                })
+                .await?;
+            out.extend(
+                page.functions()
+                    .iter()
+                    .map(|f| convert::live_from_configuration(f, Qualifier::Latest)),
+            );
+            match page.next_marker() {
+                Some(next) if !next.is_empty() && Some(next) != marker.as_deref() => {
+                    marker = Some(next.to_string());
+                }
+                _ => return Ok(out),
+            }
+        }
     }
 }

@@ -5,3 +5,4 @@ pub enum Error {
     #[error("configuration is invalid")]
     Invalid,
 }
+pub mod edit;

@@ -6,6 +6,7 @@
 //! Nothing here does I/O or reads a clock: the caller passes `today`/`now`.
 
 mod diff;
+pub mod drift;
 mod file;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! output format is chosen once, by the caller; nothing here prints or
 //! decides exit codes.
 
+pub mod drift;
 mod human;
 mod json;
 mod markdown;
