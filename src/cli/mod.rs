@@ -2,9 +2,14 @@
 //! reads the environment and picks exit codes. Each command file parses its
 //! arguments, calls the library, renders, and returns an exit code.
 
+mod apply;
+mod drift;
 mod fmt;
-
+mod import;
+mod plan;
+mod session;
 mod sim;
+mod state;
 mod validate;
 
 use std::path::PathBuf;
@@ -114,6 +119,19 @@ pub enum Command {
 
     /// Render a saved plan file.
 
+    /// Show what apply would change: live vs configuration vs last applied.
+    Plan(plan::PlanArgs),
+    /// Render a saved plan file.
+    Show(plan::ShowArgs),
+    /// Make the live functions match the configuration (or a saved plan).
+    Apply(apply::ApplyArgs),
+    /// Check live functions against what rtm last applied (exit 2: drift).
+    Drift(drift::DriftArgs),
+    /// Adopt live functions: write HCL for them and record them as applied.
+    Import(import::ImportArgs),
+    /// Read or prune the state (no Lambda call).
+    #[command(subcommand)]
+    State(state::StateArgs),
     /// Run the Lambda control-plane emulator or drive its admin API.
     #[command(subcommand)]
     Sim(sim::SimArgs),
@@ -139,7 +157,12 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
-
+        Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Show(args) => plan::show(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Drift(args) => drift::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global, args),
+        Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
     };
     match result {
@@ -160,6 +183,14 @@ fn apply_color_choice(choice: ColorChoice) {
         ColorChoice::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
+}
+
+/// Whether styled output should be produced for stderr.
+pub fn stderr_styled() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stderr()),
+        anstream::ColorChoice::Never
+    )
 }
 
 /// Whether styled output should be produced for stdout.

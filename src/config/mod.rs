@@ -7,6 +7,7 @@
 //! touch state, or print. May import only `crate::model`.
 
 mod diagnostic;
+pub mod edit;
 pub mod fmt;
 mod function;
 mod loader;
@@ -91,4 +92,3 @@ pub enum Error {
 pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
     loader::load(opts)
 }
-pub mod edit;

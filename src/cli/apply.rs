@@ -1,0 +1,383 @@
+//! `rtm apply`: plan (or read a saved plan), confirm, execute, report.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::{GlobalArgs, session};
+use crate::apply::{
+    self, ApplyOptions, ApplyReport, FunctionResult, FunctionStatus, Hook, StepOutcome,
+};
+use crate::model::Address;
+use crate::plan::{self, Plan};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ApplyFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `rtm plan --out`: apply exactly it, without asking.
+    pub planfile: Option<PathBuf>,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Limit the apply to these addresses; repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// human: the plan, then one line per step; json: one JSON event per line.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
+    pub format: ApplyFormat,
+    /// How long to wait for one configuration update to finish.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub update_timeout: Duration,
+}
+
+pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Error> {
+    let loaded = session::load_config(global)?;
+    let desired = &loaded.desired;
+    let targets = global.targets(&args.targets, desired)?;
+    let store = session::open_store(global, "apply")?;
+    let rt = session::runtime()?;
+    rt.block_on(async {
+        let conn = session::Connection::open(global, desired).await?;
+        let result = run_with(global, &args, desired, &store, &conn.lambda, &targets).await;
+        conn.close().await;
+        if let Err(e) = store.write_backup() {
+            tracing::warn!("could not write the state backup: {e}");
+        }
+        result
+    })
+}
+
+async fn run_with(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    desired: &crate::model::Desired,
+    store: &crate::state::Store,
+    lambda: &crate::aws::Lambda,
+    targets: &[Address],
+) -> Result<ExitCode, crate::Error> {
+    let json = args.format == ApplyFormat::Json;
+    let mut plan = match &args.planfile {
+        Some(path) => {
+            let plan = plan::read_plan_file(path)?;
+            check_fresh(&plan, desired, store)?;
+            plan
+        }
+        None => {
+            let plan = session::make_plan(global, desired, store, lambda, targets).await?;
+            if !json {
+                super::plan::print_plan(&plan, super::Format::Human)?;
+            }
+            plan
+        }
+    };
+    if !targets.is_empty() {
+        plan.functions
+            .retain(|f| plan::is_targeted(&f.address, targets));
+    }
+    if plan.error_count() > 0 {
+        if json {
+            emit_json(&serde_json::json!({
+                "event": "error",
+                "message": "the plan has errors; nothing was applied",
+                "diagnostics": plan.diagnostics,
+            }));
+        }
+        return Err(crate::Error::Usage(
+            "the plan has errors (listed above); nothing was applied".into(),
+        ));
+    }
+    if args.planfile.is_none() && plan.has_changes() && !args.auto_approve {
+        confirm()?;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupt = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+                eprintln!(
+                    "Interrupt received: no new step starts; waiting for the steps in flight to finish..."
+                );
+            }
+        })
+    };
+    let hook: Box<dyn Hook> = if json {
+        Box::new(JsonHook)
+    } else if std::io::stderr().is_terminal() {
+        Box::new(BarHook::new(
+            plan.changes().map(|f| f.steps.len() as u64).sum(),
+        ))
+    } else {
+        Box::new(LineHook)
+    };
+    let opts = ApplyOptions {
+        parallelism: global.parallelism(desired),
+        update_timeout: args.update_timeout,
+        stop: stop.clone(),
+        ..ApplyOptions::default()
+    };
+    let report = apply::execute(&plan, desired, lambda, store, hook.as_ref(), &opts)
+        .await
+        .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    interrupt.abort();
+    drop(hook);
+    print_summary(&report, json);
+    Ok(if report.ok() && !stop.load(Ordering::SeqCst) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A saved plan is applied only to the configuration and state it was made from.
+fn check_fresh(
+    plan: &Plan,
+    desired: &crate::model::Desired,
+    store: &crate::state::Store,
+) -> Result<(), crate::Error> {
+    let hash = plan::config_hash(desired);
+    if plan.config_hash != hash {
+        return Err(crate::Error::Usage(format!(
+            "saved plan is stale: the configuration changed since the plan was made (config hash {} then, {} now); plan again",
+            &plan.config_hash[..12.min(plan.config_hash.len())],
+            &hash[..12]
+        )));
+    }
+    if plan.state_lineage != store.lineage() {
+        return Err(crate::Error::Usage(format!(
+            "saved plan is stale: it was made against another state (lineage {}, this state is {}); plan again",
+            plan.state_lineage,
+            store.lineage()
+        )));
+    }
+    let serial = store.serial()?;
+    if plan.state_serial != serial {
+        return Err(crate::Error::Usage(format!(
+            "saved plan is stale: the state changed since the plan was made (serial {} then, {serial} now); plan again",
+            plan.state_serial
+        )));
+    }
+    Ok(())
+}
+
+fn confirm() -> Result<(), crate::Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(crate::Error::Usage(
+            "apply needs confirmation and there is no terminal to ask on: pass --auto-approve, or save a plan with `rtm plan --out FILE` and run `rtm apply FILE`".into(),
+        ));
+    }
+    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| crate::Error::io("cannot read the answer", e))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(crate::Error::Usage(
+            "apply cancelled; nothing was changed".into(),
+        ))
+    }
+}
+
+fn print_summary(report: &ApplyReport, json: bool) {
+    let failures: Vec<&FunctionResult> = report
+        .functions
+        .iter()
+        .filter(|f| matches!(f.status, FunctionStatus::Failed { .. }))
+        .collect();
+    if json {
+        emit_json(&serde_json::json!({
+            "event": "summary",
+            "changed": report.changed(),
+            "failed": report.failed(),
+            "skipped": report.skipped(),
+            "failures": failures.iter().map(|f| match &f.status {
+                FunctionStatus::Failed { code, message } => serde_json::json!({
+                    "address": f.address.to_string(), "code": code, "message": message,
+                }),
+                _ => serde_json::Value::Null,
+            }).collect::<Vec<_>>(),
+        }));
+        return;
+    }
+    let mut out = anstream::stdout();
+    let _ = writeln!(
+        out,
+        "\nApply complete: {} changed, {} failed, {} skipped.",
+        report.changed(),
+        report.failed(),
+        report.skipped()
+    );
+    for f in &report.functions {
+        match &f.status {
+            FunctionStatus::Failed { code, message } => {
+                let _ = writeln!(out, "  failed  {}: {code}: {message}", f.address);
+            }
+            FunctionStatus::Skipped { reason } => {
+                let _ = writeln!(out, "  skipped {}: {reason}", f.address);
+            }
+            FunctionStatus::Changed => {}
+        }
+    }
+}
+
+fn emit_json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}
+
+/// One line per step, for logs and pipelines without a terminal.
+struct LineHook;
+
+impl Hook for LineHook {
+    fn waiting(&self, address: &Address, what: &str) {
+        eprintln!("{address}: waiting for {what}...");
+    }
+    fn step_finished(
+        &self,
+        address: &Address,
+        step: &str,
+        outcome: &StepOutcome,
+        elapsed: Duration,
+    ) {
+        match outcome {
+            StepOutcome::Ok => eprintln!("{address}: {step} ok ({:.2}s)", elapsed.as_secs_f64()),
+            StepOutcome::Failed { code, .. } => eprintln!("{address}: {step} failed ({code})"),
+        }
+    }
+    fn function_finished(&self, result: &FunctionResult) {
+        if let FunctionStatus::Failed { code, message } = &result.status {
+            eprintln!("{}: {code}: {message}", result.address);
+        }
+    }
+}
+
+/// A progress bar on a terminal, with finished steps printed above it.
+struct BarHook {
+    bar: indicatif::ProgressBar,
+}
+
+impl BarHook {
+    fn new(total: u64) -> BarHook {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {pos}/{len} steps  {elapsed}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        BarHook { bar }
+    }
+}
+
+impl Hook for BarHook {
+    fn step_started(&self, address: &Address, step: &str) {
+        self.bar.set_message(format!("{address}: {step}"));
+    }
+    fn waiting(&self, address: &Address, what: &str) {
+        self.bar
+            .set_message(format!("{address}: waiting for {what}"));
+    }
+    fn step_finished(
+        &self,
+        address: &Address,
+        step: &str,
+        outcome: &StepOutcome,
+        elapsed: Duration,
+    ) {
+        self.bar.inc(1);
+        match outcome {
+            StepOutcome::Ok => self.bar.println(format!(
+                "{address}: {step} ok ({:.2}s)",
+                elapsed.as_secs_f64()
+            )),
+            StepOutcome::Failed { code, .. } => self
+                .bar
+                .println(format!("{address}: {step} failed ({code})")),
+        }
+    }
+    fn function_finished(&self, result: &FunctionResult) {
+        if let FunctionStatus::Failed { code, message } = &result.status {
+            self.bar
+                .println(format!("{}: {code}: {message}", result.address));
+        }
+    }
+}
+
+impl Drop for BarHook {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// One JSON object per line on stdout, for pipelines.
+struct JsonHook;
+
+impl Hook for JsonHook {
+    fn step_started(&self, address: &Address, step: &str) {
+        emit_json(
+            &serde_json::json!({"event": "step_started", "address": address.to_string(), "step": step}),
+        );
+    }
+    fn waiting(&self, address: &Address, what: &str) {
+        emit_json(
+            &serde_json::json!({"event": "waiting", "address": address.to_string(), "for": what}),
+        );
+    }
+    fn step_finished(
+        &self,
+        address: &Address,
+        step: &str,
+        outcome: &StepOutcome,
+        elapsed: Duration,
+    ) {
+        let mut v = serde_json::json!({
+            "event": "step_finished",
+            "address": address.to_string(),
+            "step": step,
+            "elapsed_ms": elapsed.as_millis() as u64,
+        });
+        match outcome {
+            StepOutcome::Ok => v["outcome"] = "ok".into(),
+            StepOutcome::Failed { code, message } => {
+                v["outcome"] = "failed".into();
+                v["code"] = code.clone().into();
+                v["message"] = message.clone().into();
+            }
+        }
+        emit_json(&v);
+    }
+    fn function_finished(&self, result: &FunctionResult) {
+        let (status, code, message) = match &result.status {
+            FunctionStatus::Changed => ("changed", None, None),
+            FunctionStatus::Failed { code, message } => {
+                ("failed", Some(code.clone()), Some(message.clone()))
+            }
+            FunctionStatus::Skipped { reason } => ("skipped", None, Some(reason.clone())),
+        };
+        emit_json(&serde_json::json!({
+            "event": "function_finished",
+            "address": result.address.to_string(),
+            "status": status,
+            "code": code,
+            "message": message,
+            "steps_done": result.steps_done,
+            "steps_total": result.steps_total,
+        }));
+    }
+}

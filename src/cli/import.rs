@@ -1,0 +1,316 @@
+//! `rtm import`: adopt live functions. Writes canonical HCL declaring their
+//! current runtime management (and the configuration fields asked for) and
+//! records them in state as applied, so the next plan is empty. Never
+//! overwrites an address or a file that exists.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{GlobalArgs, session};
+use crate::model::{Address, AttrValue, FunctionRef, Live, Qualifier, Recorded, UpdateRuntimeOn};
+
+/// Fields `--fields` accepts, with the configuration path each maps to.
+const FIELDS: &[(&str, &str)] = &[
+    ("runtime", "configuration.runtime"),
+    ("handler", "configuration.handler"),
+    ("memory_size", "configuration.memory_size"),
+    ("timeout", "configuration.timeout"),
+    ("description", "configuration.description"),
+    ("role", "configuration.role"),
+    ("layers", "configuration.layers"),
+    ("kms_key_arn", "configuration.kms_key_arn"),
+    ("ephemeral_storage", "configuration.ephemeral_storage.size"),
+    ("tracing_config", "configuration.tracing_config.mode"),
+];
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["all", "functions"]))]
+pub struct ImportArgs {
+    /// Import every function in the region.
+    #[arg(long)]
+    pub all: bool,
+    /// Import these functions (name or ARN); repeatable.
+    #[arg(long = "function", value_name = "NAME")]
+    pub functions: Vec<String>,
+    /// The file to write [default: DIR/imported.rtm.hcl]; it must not exist.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Configuration fields to declare besides runtime management
+    /// (runtime, handler, memory_size, timeout, description, role, layers,
+    /// kms_key_arn, ephemeral_storage, tracing_config).
+    #[arg(long, value_delimiter = ',', default_value = "runtime")]
+    pub fields: Vec<String>,
+}
+
+pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Error> {
+    let paths: Vec<&str> = args
+        .fields
+        .iter()
+        .map(|f| {
+            FIELDS
+                .iter()
+                .find(|(name, _)| name == f)
+                .map(|(_, path)| *path)
+                .ok_or_else(|| {
+                    crate::Error::Usage(format!(
+                        "--fields: {f:?} is not importable; choose from {}",
+                        FIELDS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| global.dir.join("imported.rtm.hcl"));
+    if out_path.exists() {
+        return Err(crate::Error::Usage(format!(
+            "{} exists; rtm import never overwrites a file: pass --out with a new file name",
+            out_path.display()
+        )));
+    }
+    let has_config = std::fs::read_dir(&global.dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".rtm.hcl"))
+        })
+        .unwrap_or(false);
+    let desired = if has_config {
+        session::load_config(global)?.desired
+    } else {
+        crate::model::Desired::default()
+    };
+    let store = session::open_store(global, "import")?;
+    let rt = session::runtime()?;
+    let imported = rt.block_on(async {
+        let conn = session::Connection::open(global, &desired).await?;
+        let lambda = &conn.lambda;
+        let mut lives: Vec<Live> = if args.all {
+            lambda.list_functions().await?
+        } else {
+            let mut v = Vec::new();
+            for name in &args.functions {
+                let (f, _) = FunctionRef::parse(name)
+                    .map_err(|e| crate::Error::Usage(format!("--function: {e}")))?;
+                v.push(lambda.get_function(&f, Qualifier::Latest).await?);
+            }
+            v
+        };
+        for live in &mut lives {
+            if live.package_type != "Image" {
+                let f = FunctionRef::parse(&live.function_arn)
+                    .map_err(|e| crate::Error::Usage(e.to_string()))?
+                    .0;
+                live.runtime_management =
+                    lambda.get_runtime_management(&f, Qualifier::Latest).await?;
+            }
+        }
+        conn.close().await;
+        Ok::<_, crate::Error>(lives)
+    })?;
+
+    let declared: Vec<&str> = desired
+        .functions
+        .values()
+        .map(|f| f.function.name.as_str())
+        .collect();
+    let mut text = String::new();
+    let mut skipped = Vec::new();
+    let mut written = 0;
+    for live in &imported {
+        let name = live
+            .function_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let label = label_for(&name);
+        let address = Address::new(label.clone(), None);
+        if declared.contains(&name.as_str())
+            || desired.functions.contains_key(&address)
+            || store.get(&address)?.is_some()
+        {
+            skipped.push(name);
+            continue;
+        }
+        if written > 0 {
+            text.push('\n');
+        }
+        text.push_str(&block(&label, &name, live, &paths));
+        store.put(
+            &address,
+            &record(&name, live, &paths, store.salt(), global.now()?),
+        )?;
+        written += 1;
+    }
+    if written > 0 {
+        std::fs::write(&out_path, &text)
+            .map_err(|e| crate::Error::io(format!("cannot write {}", out_path.display()), e))?;
+    }
+    let _ = store.write_backup();
+    let mut out = anstream::stdout();
+    let _ = writeln!(
+        out,
+        "Imported {written} function{} into {}{}.",
+        if written == 1 { "" } else { "s" },
+        out_path.display(),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} already declared or in state, left alone: {}",
+                skipped.len(),
+                skipped.join(", ")
+            )
+        }
+    );
+    if written > 0 {
+        let _ = writeln!(out, "Run `rtm plan`: it shows no changes for them.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A block label from a function name: names are valid HCL identifiers
+/// unless they start with a digit or `-`.
+fn label_for(name: &str) -> String {
+    match name.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => name.to_string(),
+        _ => format!("fn_{name}"),
+    }
+}
+
+fn hcl_value(v: &AttrValue) -> String {
+    match v {
+        AttrValue::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        AttrValue::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| serde_json::to_string(i).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// `key = value` lines with `=` aligned, as `rtm fmt` writes them.
+fn attributes(indent: &str, items: &[(String, String)]) -> String {
+    let width = items.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    items
+        .iter()
+        .map(|(k, v)| format!("{indent}{k:width$} = {v}\n"))
+        .collect()
+}
+
+fn block(label: &str, name: &str, live: &Live, paths: &[&str]) -> String {
+    let mut s = format!("function \"{label}\" {{\n");
+    let mut sections = Vec::new();
+    if label != name {
+        sections.push(attributes(
+            "  ",
+            &[("name".into(), hcl_value(&AttrValue::String(name.into())))],
+        ));
+    }
+    if live.package_type != "Image" {
+        let rm = &live.runtime_management;
+        let mut items = vec![(
+            "update_runtime_on".to_string(),
+            format!("{:?}", rm.update_runtime_on.as_str()),
+        )];
+        if let (UpdateRuntimeOn::Manual, Some(arn)) =
+            (rm.update_runtime_on, &rm.runtime_version_arn)
+        {
+            items.push(("runtime_version_arn".into(), format!("{:?}", arn.as_str())));
+        }
+        sections.push(format!(
+            "  runtime_management {{\n{}  }}\n",
+            attributes("    ", &items)
+        ));
+    }
+    let mut top = Vec::new();
+    let mut nested = Vec::new();
+    for path in paths {
+        let Some(v) = live.configuration.get(path) else {
+            continue;
+        };
+        match path
+            .strip_prefix("configuration.")
+            .unwrap_or(path)
+            .split_once('.')
+        {
+            None => top.push((
+                path.trim_start_matches("configuration.").to_string(),
+                hcl_value(&v),
+            )),
+            Some((blk, attr)) => nested.push(format!(
+                "    {blk} {{\n      {attr} = {}\n    }}\n",
+                hcl_value(&v)
+            )),
+        }
+    }
+    if !top.is_empty() || !nested.is_empty() {
+        let mut c = String::from("  configuration {\n");
+        c.push_str(&attributes("    ", &top));
+        for (i, n) in nested.iter().enumerate() {
+            if i > 0 || !top.is_empty() {
+                c.push('\n');
+            }
+            c.push_str(n);
+        }
+        c.push_str("  }\n");
+        sections.push(c);
+    }
+    let _ = write!(s, "{}", sections.join("\n"));
+    s.push_str("}\n");
+    s
+}
+
+fn record(
+    name: &str,
+    live: &Live,
+    paths: &[&str],
+    salt: &crate::model::Salt,
+    now: jiff::Timestamp,
+) -> Recorded {
+    let mut last_applied = BTreeMap::new();
+    if live.package_type != "Image" {
+        let rm = &live.runtime_management;
+        last_applied.insert(
+            "runtime_management.update_runtime_on".to_string(),
+            salt.store("", &AttrValue::String(rm.update_runtime_on.to_string())),
+        );
+        if let (UpdateRuntimeOn::Manual, Some(arn)) =
+            (rm.update_runtime_on, &rm.runtime_version_arn)
+        {
+            last_applied.insert(
+                "runtime_management.runtime_version_arn".to_string(),
+                salt.store("", &AttrValue::String(arn.to_string())),
+            );
+        }
+    }
+    for path in paths {
+        if let Some(v) = live.configuration.get(path) {
+            last_applied.insert(path.to_string(), salt.store(path, &v));
+        }
+    }
+    Recorded {
+        function_name: name.to_string(),
+        function_arn: Some(live.function_arn.clone()),
+        qualifier: Qualifier::Latest,
+        last_applied,
+        live: BTreeMap::new(),
+        revision_id: Some(live.revision_id.clone()),
+        refreshed_at: Some(now),
+        runtime_versions: Vec::new(),
+        manual_since: (live.runtime_management.update_runtime_on == UpdateRuntimeOn::Manual)
+            .then_some(now),
+    }
+}

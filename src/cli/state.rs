@@ -1,0 +1,161 @@
+//! `rtm state list | show | rm | history`: read and prune state without
+//! touching Lambda.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::{GlobalArgs, session};
+use crate::model::{Address, StoredValue};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum StateFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StateArgs {
+    /// List the addresses in state, with the state's serial and lineage.
+    List {
+        #[arg(long, value_enum, default_value_t = StateFormat::Human)]
+        format: StateFormat,
+    },
+    /// Show one address's record (sensitive values only as hashes).
+    Show {
+        address: String,
+        #[arg(long, value_enum, default_value_t = StateFormat::Human)]
+        format: StateFormat,
+    },
+    /// Forget an address; Lambda is not touched.
+    Rm { address: String },
+    /// The runtime versions observed on an address.
+    History {
+        address: String,
+        #[arg(long, value_enum, default_value_t = StateFormat::Human)]
+        format: StateFormat,
+    },
+}
+
+fn print(text: &str) -> Result<(), crate::Error> {
+    let mut out = anstream::stdout();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| crate::Error::io("cannot write to stdout", e))
+}
+
+fn parse(address: &str) -> Result<Address, crate::Error> {
+    Address::parse(address).map_err(crate::Error::Usage)
+}
+
+pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Error> {
+    let store = session::open_store(global, "state")?;
+    match args {
+        StateArgs::List { format } => {
+            let records = store.all()?;
+            let serial = store.serial()?;
+            match format {
+                StateFormat::Json => print(
+                    &(serde_json::to_string_pretty(&serde_json::json!({
+                        "lineage": store.lineage(),
+                        "serial": serial,
+                        "addresses": records.iter().map(|(a, r)| serde_json::json!({
+                            "address": a.to_string(),
+                            "function_name": r.function_name,
+                            "qualifier": r.qualifier.to_string(),
+                        })).collect::<Vec<_>>(),
+                    }))
+                    .unwrap_or_default()
+                        + "\n"),
+                )?,
+                StateFormat::Human => {
+                    let mut text = format!(
+                        "state {} (lineage {}, serial {serial}): {} address{}\n",
+                        store.dir().display(),
+                        store.lineage(),
+                        records.len(),
+                        if records.len() == 1 { "" } else { "es" }
+                    );
+                    for (a, r) in &records {
+                        text.push_str(&format!("  {a}  {} ({})\n", r.function_name, r.qualifier));
+                    }
+                    print(&text)?;
+                }
+            }
+        }
+        StateArgs::Show { address, format } => {
+            let a = parse(&address)?;
+            let r = store
+                .get(&a)?
+                .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
+            match format {
+                StateFormat::Json => {
+                    print(&(serde_json::to_string_pretty(&r).unwrap_or_default() + "\n"))?
+                }
+                StateFormat::Human => {
+                    let mut text = format!(
+                        "{a}\n  function     {}\n  arn          {}\n  qualifier    {}\n  revision_id  {}\n  refreshed    {}\n  last applied:\n",
+                        r.function_name,
+                        r.function_arn.as_deref().unwrap_or("(unknown)"),
+                        r.qualifier,
+                        r.revision_id.as_deref().unwrap_or("(none)"),
+                        r.refreshed_at.map_or("(never)".into(), |t| t.to_string()),
+                    );
+                    for (path, v) in &r.last_applied {
+                        let shown = match v {
+                            StoredValue::Plain(v) => v.to_string(),
+                            StoredValue::Hashed { sha256 } => format!(
+                                "(sensitive, sha256 {}...)",
+                                &sha256[..12.min(sha256.len())]
+                            ),
+                        };
+                        text.push_str(&format!("    {path} = {shown}\n"));
+                    }
+                    print(&text)?;
+                }
+            }
+        }
+        StateArgs::Rm { address } => {
+            let a = parse(&address)?;
+            if !store.remove(&a)? {
+                return Err(crate::Error::Usage(format!("{a} is not in state")));
+            }
+            let _ = store.write_backup();
+            print(&format!(
+                "Removed {a} from state; Lambda was not touched.\n"
+            ))?;
+        }
+        StateArgs::History { address, format } => {
+            let a = parse(&address)?;
+            let r = store
+                .get(&a)?
+                .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
+            match format {
+                StateFormat::Json => print(
+                    &(serde_json::to_string_pretty(&serde_json::json!({
+                        "address": a.to_string(),
+                        "runtime_versions": r.runtime_versions,
+                    }))
+                    .unwrap_or_default()
+                        + "\n"),
+                )?,
+                StateFormat::Human => {
+                    let mut text = format!(
+                        "{a}: {} runtime version(s) observed, oldest first\n",
+                        r.runtime_versions.len()
+                    );
+                    for v in &r.runtime_versions {
+                        text.push_str(&format!(
+                            "  {}  first seen {}  last seen {}\n",
+                            v.arn,
+                            v.first_seen.strftime("%Y-%m-%d %H:%M UTC"),
+                            v.last_seen.strftime("%Y-%m-%d %H:%M UTC")
+                        ));
+                    }
+                    print(&text)?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
