@@ -7,6 +7,7 @@ mod drift;
 mod fmt;
 mod import;
 mod plan;
+mod rollback;
 mod session;
 mod sim;
 mod state;
@@ -127,6 +128,9 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Check live functions against what rtm last applied (exit 2: drift).
     Drift(drift::DriftArgs),
+    /// Pin a function to an earlier runtime version (or remove the pin) by
+    /// editing its configuration file, for review and apply.
+    Rollback(rollback::RollbackArgs),
     /// Adopt live functions: write HCL for them and record them as applied.
     Import(import::ImportArgs),
     /// Read or prune the state (no Lambda call).
@@ -161,6 +165,7 @@ pub fn run() -> ExitCode {
         Command::Show(args) => plan::show(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Drift(args) => drift::run(&cli.global, args),
+        Command::Rollback(args) => rollback::run(&cli.global, args),
         Command::Import(args) => import::run(&cli.global, args),
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
