@@ -199,13 +199,13 @@ fn target_arn(
             .clone()
             .or_else(|| global.region.clone())
             .or_else(|| desired.settings.region.clone());
-        if let Some(region) = region {
-            if arn.region() != region {
-                return Err(crate::Error::Usage(format!(
-                    "--to: the runtime version ARN is in {} but {address} is in {region}; runtime version ARNs differ per region",
-                    arn.region()
-                )));
-            }
+        if let Some(region) = region
+            && arn.region() != region
+        {
+            return Err(crate::Error::Usage(format!(
+                "--to: the runtime version ARN is in {} but {address} is in {region}; runtime version ARNs differ per region",
+                arn.region()
+            )));
         }
         return Ok(arn);
     }
