@@ -154,3 +154,4 @@ pub fn run_in(
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+pub mod fleet;
