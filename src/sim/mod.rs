@@ -1,9 +1,183 @@
-//! The Lambda control-plane emulator. (Being written: see issue 2.)
+//! The Lambda control-plane emulator: a faithful HTTP server for the slice of
+//! Lambda's REST-JSON API rtm talks to (functions, versions, aliases, runtime
+//! management, runtime version rollouts, quotas and faults), with its data in
+//! sled. It runs as `rtm sim serve` or in-process (`start`). It imports
+//! nothing from the rest of the crate, so the emulator and rtm's client side
+//! cannot agree by accident; it never prints (the CLI does).
+//!
+//! Layout: `server` (routes, middleware) -> `operations` (one async function
+//! per Lambda operation) and `admin` (`/_sim/`); `protocol` is the one place
+//! errors become responses; `names`, `catalogue`, `records`, `responses` hold
+//! Lambda's rules and shapes; `store` is storage only; `faults` is the gate
+//! of quotas, latency and injected errors; `seed` fills an empty store.
+
+mod admin;
+mod catalogue;
+mod faults;
+mod names;
+mod operations;
+mod protocol;
+mod records;
+mod responses;
+mod seed;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("emulator failed to start: {0}")]
     Start(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("emulator data store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("seed file {path}: {message}")]
+    Seed { path: PathBuf, message: String },
+}
+
+/// How to run the emulator; `Default` matches `rtm sim serve` without flags.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The sled directory; `None` keeps the data in a temporary store.
+    pub data_dir: Option<PathBuf>,
+    /// A seed file applied when the data store is empty.
+    pub seed: Option<PathBuf>,
+    pub region: String,
+    pub account: String,
+    /// How long an update stays InProgress (and a new function Pending).
+    pub update_delay: Duration,
+    /// Added before every Lambda request.
+    pub latency: Duration,
+    /// Enforce Lambda's control-plane quotas (GetFunction 100/s, the rest 15/s together).
+    pub quotas: bool,
+    /// Multiplies both quotas.
+    pub quota_scale: f64,
+    /// Probability of a random 429 TooManyRequestsException per request.
+    pub throttle_rate: f64,
+    /// Probability of a random 500 ServiceException per request.
+    pub error_rate: f64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            seed: None,
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            update_delay: Duration::from_millis(500),
+            latency: Duration::ZERO,
+            quotas: false,
+            quota_scale: 1.0,
+            throttle_rate: 0.0,
+            error_rate: 0.0,
+        }
+    }
+}
+
+/// A running emulator. Dropping it without `shutdown` leaves the server
+/// running until the tokio runtime ends.
+pub struct SimHandle {
+    url: String,
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    /// The base URL, e.g. `http://127.0.0.1:43127`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes requests in flight, and closes the store
+    /// (every acknowledged write is already flushed).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the store (seeding it on first use), binds, and serves on the
+/// current tokio runtime.
+pub async fn start(cfg: SimConfig) -> Result<SimHandle, Error> {
+    let store = store::Store::open(cfg.data_dir.as_deref())?;
+    if let Some(path) = &cfg.seed
+        && store.is_empty()
+    {
+        apply_seed(&store, path, &cfg)?;
+    }
+    let place = names::Place {
+        region: cfg.region.clone(),
+        account: cfg.account.clone(),
+    };
+    let settings = faults::Settings {
+        update_delay: cfg.update_delay,
+        latency: cfg.latency,
+        quotas: cfg.quotas,
+        quota_scale: cfg.quota_scale,
+        throttle_rate: cfg.throttle_rate,
+        error_rate: cfg.error_rate,
+    };
+    let sim = Arc::new(server::Sim::new(store, place, settings));
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| Error::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| Error::Listen {
+        addr: cfg.listen,
+        source,
+    })?;
+    let app = server::router(sim);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("emulator server stopped: {e}");
+        }
+    });
+    Ok(SimHandle {
+        url: format!("http://{addr}"),
+        addr,
+        stop,
+        task,
+    })
+}
+
+fn apply_seed(store: &store::Store, path: &std::path::Path, cfg: &SimConfig) -> Result<(), Error> {
+    let seed_error = |message: String| Error::Seed {
+        path: path.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| seed_error(e.to_string()))?;
+    let parsed: seed::Seed = serde_json::from_str(&text).map_err(|e| seed_error(e.to_string()))?;
+    let mut locked = store.lock();
+    let records = seed::records(parsed, &cfg.region, &cfg.account, |key| {
+        operations::catalogue_latest(&locked.memory, key)
+    })
+    .map_err(seed_error)?;
+    locked.put_functions(records)?;
+    Ok(())
 }
 
 // TEMPORARY interface stub until the emulator branch lands.

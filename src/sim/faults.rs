@@ -1,0 +1,184 @@
+//! What stands between a Lambda request and its operation: call counting per
+//! operation, injected latency, Lambda's control-plane quotas (token buckets:
+//! GetFunction 100/s, every other operation one shared 15/s bucket), and
+//! random throttling or service errors. It must not look at function data.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use serde::Serialize;
+
+use super::protocol::ApiError;
+
+/// The settings the admin API may change while the server runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub update_delay: Duration,
+    pub latency: Duration,
+    pub quotas: bool,
+    pub quota_scale: f64,
+    pub throttle_rate: f64,
+    pub error_rate: f64,
+}
+
+/// Lambda's quotas, per second, before scaling.
+const GET_FUNCTION_RATE: f64 = 100.0;
+const CONTROL_PLANE_RATE: f64 = 15.0;
+
+/// A token bucket holding at most one second's worth of tokens.
+#[derive(Debug)]
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64) -> Bucket {
+        Bucket {
+            rate,
+            tokens: rate.max(1.0),
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes a token, or says how many seconds until one is there.
+    fn take(&mut self, rate: f64) -> Result<(), f64> {
+        let now = Instant::now();
+        if (rate - self.rate).abs() > f64::EPSILON {
+            *self = Bucket::new(rate);
+        }
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate.max(1.0));
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err((1.0 - self.tokens) / self.rate.max(f64::MIN_POSITIVE))
+        }
+    }
+}
+
+/// Counters for `GET /_sim/stats`.
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Stats {
+    /// Calls per operation, including the throttled and failed ones.
+    pub calls: BTreeMap<String, u64>,
+    pub total_calls: u64,
+    /// 429s answered, by quota or by injection.
+    pub throttled: u64,
+    /// 500 ServiceExceptions injected.
+    pub service_errors: u64,
+}
+
+/// The gate every Lambda request passes.
+pub struct Gate {
+    settings: Mutex<Settings>,
+    buckets: Mutex<(Bucket, Bucket)>,
+    stats: Mutex<Stats>,
+}
+
+impl Gate {
+    pub fn new(settings: Settings) -> Gate {
+        let scale = settings.quota_scale;
+        Gate {
+            buckets: Mutex::new((
+                Bucket::new(GET_FUNCTION_RATE * scale),
+                Bucket::new(CONTROL_PLANE_RATE * scale),
+            )),
+            settings: Mutex::new(settings),
+            stats: Mutex::new(Stats::default()),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn reset_stats(&self) {
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Stats::default();
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Counts the call, waits the injected latency, and decides whether the
+    /// request is throttled or fails before reaching its operation.
+    pub async fn admit(&self, operation: &str) -> Result<(), ApiError> {
+        self.count(|s| {
+            *s.calls.entry(operation.to_owned()).or_default() += 1;
+            s.total_calls += 1;
+        });
+        let settings = self.settings();
+        if !settings.latency.is_zero() {
+            tokio::time::sleep(settings.latency).await;
+        }
+        if settings.quotas {
+            let taken = {
+                let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+                if operation == "GetFunction" {
+                    buckets.0.take(GET_FUNCTION_RATE * settings.quota_scale)
+                } else {
+                    buckets.1.take(CONTROL_PLANE_RATE * settings.quota_scale)
+                }
+            };
+            if let Err(wait) = taken {
+                self.count(|s| s.throttled += 1);
+                return Err(ApiError::TooManyRequests {
+                    retry_after_seconds: wait.ceil().max(1.0) as u64,
+                });
+            }
+        }
+        let (throttle, error) = {
+            let mut rng = rand::rng();
+            (
+                settings.throttle_rate > 0.0 && rng.random::<f64>() < settings.throttle_rate,
+                settings.error_rate > 0.0 && rng.random::<f64>() < settings.error_rate,
+            )
+        };
+        if throttle {
+            self.count(|s| s.throttled += 1);
+            return Err(ApiError::TooManyRequests {
+                retry_after_seconds: 1,
+            });
+        }
+        if error {
+            self.count(|s| s.service_errors += 1);
+            return Err(ApiError::Service(
+                "An internal error occurred (injected by the emulator).".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_rate_then_refuses() {
+        let mut b = Bucket::new(15.0);
+        for _ in 0..15 {
+            assert!(b.take(15.0).is_ok());
+        }
+        let wait = b.take(15.0).expect_err("empty");
+        assert!(wait > 0.0 && wait <= 1.0 / 15.0 + 0.01, "{wait}");
+    }
+}

@@ -1,0 +1,1353 @@
+//! One async function per Lambda API operation the emulator serves: parse and
+//! validate the request, apply Lambda's rules to the records under the store
+//! lock, write through, and render the response. Errors are `ApiError`s,
+//! turned into responses in `protocol` only. This module must not touch sled
+//! directly or build error responses by hand.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock};
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::catalogue::{self, CatalogueKey, RuntimeVersion};
+use super::names::{FunctionRef, NameShape, Qualifier};
+use super::protocol::{ApiError, Violations, json_response, parse_body};
+use super::records::{
+    AliasRecord, Code, Config, FunctionRecord, InFlight, LastUpdate, RuntimeManagement,
+    UpdateRuntimeOn, VersionRecord, last_modified_now, new_revision_id, now_ms,
+};
+use super::responses::{self, View};
+use super::server::Sim;
+use super::store::{Locked, Memory};
+
+type Reply = Result<Response, ApiError>;
+type Q = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+/// Lambda's limit on a CreateFunction request.
+const CREATE_BODY_LIMIT: usize = 69_905_067;
+/// The limit on every other request body (none of them carries code).
+const BODY_LIMIT: usize = 6 * 1024 * 1024;
+/// Lambda returns at most 50 items per page.
+const PAGE_MAX: usize = 50;
+
+static ROLE: LazyLock<Regex> =
+    LazyLock::new(|| anchored(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"));
+static HANDLER: LazyLock<Regex> = LazyLock::new(|| anchored(r"[^\s]+"));
+static ALIAS_NAME: LazyLock<Regex> = LazyLock::new(|| anchored(r"[a-zA-Z0-9-_]+"));
+static FUNCTION_VERSION: LazyLock<Regex> = LazyLock::new(|| anchored(r"\$LATEST|[0-9]+"));
+static RUNTIME_VERSION_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    anchored(r"arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+")
+});
+
+fn anchored(pattern: &str) -> Regex {
+    // Constant patterns of this module; the unit tests compile each one.
+    Regex::new(&format!("^(?:{pattern})$")).unwrap_or_else(|e| panic!("bad pattern: {e}"))
+}
+
+// ---------------------------------------------------------------- requests
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EnvironmentInput {
+    variables: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TracingInput {
+    mode: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EphemeralStorageInput {
+    size: Option<i64>,
+}
+
+/// The settings CreateFunction and UpdateFunctionConfiguration share.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SettingsInput {
+    runtime: Option<String>,
+    role: Option<String>,
+    handler: Option<String>,
+    description: Option<String>,
+    timeout: Option<i64>,
+    memory_size: Option<i64>,
+    environment: Option<EnvironmentInput>,
+    #[serde(rename = "KMSKeyArn")]
+    kms_key_arn: Option<String>,
+    tracing_config: Option<TracingInput>,
+    layers: Option<Vec<String>>,
+    ephemeral_storage: Option<EphemeralStorageInput>,
+    vpc_config: Option<Value>,
+    dead_letter_config: Option<Value>,
+    file_system_configs: Option<Value>,
+    image_config: Option<Value>,
+    snap_start: Option<Value>,
+    logging_config: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CodeInput {
+    zip_file: Option<String>,
+    #[serde(rename = "S3Bucket")]
+    s3_bucket: Option<String>,
+    #[serde(rename = "S3Key")]
+    s3_key: Option<String>,
+    #[serde(rename = "S3ObjectVersion")]
+    s3_object_version: Option<String>,
+    image_uri: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateFunctionInput {
+    function_name: Option<String>,
+    code: Option<CodeInput>,
+    publish: Option<bool>,
+    package_type: Option<String>,
+    architectures: Option<Vec<String>>,
+    tags: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    settings: SettingsInput,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateFunctionConfigurationInput {
+    revision_id: Option<String>,
+    #[serde(flatten)]
+    settings: SettingsInput,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PublishVersionInput {
+    code_sha256: Option<String>,
+    description: Option<String>,
+    revision_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateAliasInput {
+    name: Option<String>,
+    function_version: Option<String>,
+    description: Option<String>,
+    routing_config: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutRuntimeManagementConfigInput {
+    update_runtime_on: Option<String>,
+    runtime_version_arn: Option<String>,
+}
+
+// ---------------------------------------------------------- request plumbing
+
+async fn read_body(body: Body, limit: usize, operation: &str) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::RequestTooLarge(format!(
+            "Request must be smaller than {limit} bytes for the {operation} operation"
+        ))
+    })
+}
+
+fn path_name(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(p)| p).map_err(|e| {
+        ApiError::Validation(format!(
+            "1 validation error detected: Value at 'functionName' failed to satisfy constraint: {e}"
+        ))
+    })
+}
+
+fn query(q: Q) -> Result<HashMap<String, String>, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::Validation(format!("1 validation error detected: {e}")))
+}
+
+fn max_items(q: &HashMap<String, String>) -> Result<usize, ApiError> {
+    let Some(raw) = q.get("MaxItems") else {
+        return Ok(PAGE_MAX);
+    };
+    let mut v = Violations::default();
+    match raw.parse::<i64>() {
+        Ok(n) => {
+            v.range(n, "maxItems", 1, 10_000);
+            v.into_result()?;
+            Ok(usize::try_from(n).unwrap_or(PAGE_MAX).min(PAGE_MAX))
+        }
+        Err(_) => Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{raw}' at 'maxItems' failed to satisfy constraint: Member must be an integer"
+        ))),
+    }
+}
+
+/// Markers are opaque: base64 of the key of the first item of the next page.
+fn encode_marker(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn decode_marker(q: &HashMap<String, String>) -> Result<Option<String>, ApiError> {
+    match q.get("Marker").filter(|m| !m.is_empty()) {
+        None => Ok(None),
+        Some(m) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(m)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::InvalidParameterValue(format!("Invalid marker: {m}"))),
+    }
+}
+
+/// One page of `items` (sorted by key) starting at `marker`.
+fn page<T>(items: Vec<(String, T)>, marker: Option<&str>, max: usize) -> (Vec<T>, Option<String>) {
+    let start = marker.map_or(0, |m| items.partition_point(|(k, _)| k.as_str() < m));
+    let mut rest = items.into_iter().skip(start);
+    let out: Vec<T> = rest.by_ref().take(max).map(|(_, v)| v).collect();
+    let next = rest.next().map(|(k, _)| encode_marker(&k));
+    (out, next)
+}
+
+fn not_found(sim: &Sim, f: &FunctionRef) -> ApiError {
+    ApiError::ResourceNotFound(format!("Function not found: {}", sim.place.arn_of(f)))
+}
+
+fn update_in_progress(sim: &Sim, name: &str) -> ApiError {
+    ApiError::ResourceConflict(format!(
+        "The operation cannot be performed at this time. An update is in progress for resource: {}",
+        sim.place.function_arn(name)
+    ))
+}
+
+fn creating(sim: &Sim, name: &str) -> ApiError {
+    ApiError::ResourceConflict(format!(
+        "The operation cannot be performed at this time. The resource {} is currently in the following state: 'Pending'. StateReasonCode: 'Creating'",
+        sim.place.function_arn(name)
+    ))
+}
+
+/// Takes the function out of memory after completing what time has
+/// completed; the caller puts it back through `Locked::put_function`.
+fn settled(locked: &mut Locked<'_>, name: &str) -> Result<Option<FunctionRecord>, ApiError> {
+    let Some(record) = locked.memory.functions.get(name) else {
+        return Ok(None);
+    };
+    let mut record = record.clone();
+    if record.settle(now_ms()) {
+        locked.put_function(record.clone()).map_err(service)?;
+    }
+    Ok(Some(record))
+}
+
+/// Settles every function (for the list operations and the rollout).
+fn settle_all(locked: &mut Locked<'_>) -> Result<(), ApiError> {
+    let now = now_ms();
+    let changed: Vec<FunctionRecord> = locked
+        .memory
+        .functions
+        .values()
+        .filter(|r| r.in_flight.is_some())
+        .filter_map(|r| {
+            let mut r = r.clone();
+            r.settle(now).then_some(r)
+        })
+        .collect();
+    locked.put_functions(changed).map_err(service)
+}
+
+fn service(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Service(format!("The emulator's storage failed: {e}"))
+}
+
+/// The latest runtime version for (runtime, architecture) in the emulator's region.
+pub fn latest_runtime_version(
+    memory: &Memory,
+    region: &str,
+    runtime: &str,
+    architecture: &str,
+) -> Option<RuntimeVersion> {
+    let key = CatalogueKey::new(runtime, region, architecture);
+    let latest = catalogue_latest(memory, &key)?;
+    key.version(latest)
+}
+
+pub fn catalogue_latest(memory: &Memory, key: &CatalogueKey) -> Option<u32> {
+    memory
+        .catalogue
+        .get(key)
+        .copied()
+        .or_else(|| key.initial_latest())
+}
+
+/// Resolves a read's qualifier to a version record and the ARN to show.
+fn resolve<'r>(
+    sim: &Sim,
+    record: &'r FunctionRecord,
+    f: &FunctionRef,
+) -> Result<(&'r VersionRecord, String), ApiError> {
+    match Qualifier::of(f.qualifier.as_deref()) {
+        Qualifier::Latest => {
+            let arn = match &f.qualifier {
+                Some(q) => sim.place.qualified_arn(&record.name, q),
+                None => sim.place.function_arn(&record.name),
+            };
+            Ok((&record.latest, arn))
+        }
+        Qualifier::Version(n) => record
+            .versions
+            .get(&n)
+            .map(|v| (v, sim.place.qualified_arn(&record.name, &n.to_string())))
+            .ok_or_else(|| not_found(sim, f)),
+        Qualifier::Alias(a) => {
+            let alias = record.aliases.get(&a).ok_or_else(|| not_found(sim, f))?;
+            let version = match Qualifier::of(Some(&alias.function_version)) {
+                Qualifier::Version(n) => record.versions.get(&n),
+                _ => Some(&record.latest),
+            }
+            .ok_or_else(|| not_found(sim, f))?;
+            Ok((version, sim.place.qualified_arn(&record.name, &a)))
+        }
+    }
+}
+
+// ------------------------------------------------------------- validation
+
+fn validate_settings(v: &mut Violations, s: &SettingsInput) -> Result<(), ApiError> {
+    if let Some(role) = &s.role {
+        v.pattern(
+            role,
+            "role",
+            &ROLE,
+            r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+",
+        );
+    }
+    if let Some(h) = &s.handler {
+        v.max_length(h, "handler", 128);
+        v.pattern(h, "handler", &HANDLER, r"[^\s]+");
+    }
+    if let Some(d) = &s.description {
+        v.max_length(d, "description", 256);
+    }
+    if let Some(t) = s.timeout {
+        v.range(t, "timeout", 1, 900);
+    }
+    if let Some(m) = s.memory_size {
+        v.range(m, "memorySize", 128, 10_240);
+    }
+    if let Some(size) = s.ephemeral_storage.as_ref().and_then(|e| e.size) {
+        v.range(size, "ephemeralStorage.size", 512, 10_240);
+    }
+    if let Some(mode) = s.tracing_config.as_ref().and_then(|t| t.mode.as_deref()) {
+        v.one_of(mode, "tracingConfig.mode", &["Active", "PassThrough"]);
+    }
+    if let Some(rt) = &s.runtime
+        && !catalogue::RUNTIME_ENUM.contains(&rt.as_str())
+    {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "Value {rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
+            catalogue::RUNTIME_ENUM.join(", ")
+        )));
+    }
+    if let Some(rt) = &s.runtime
+        && !catalogue::is_supported(rt)
+    {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "The runtime parameter of {rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+        )));
+    }
+    if s.layers.as_ref().is_some_and(|l| l.len() > 5) {
+        return Err(ApiError::InvalidParameterValue(
+            "Cannot reference more than 5 layers.".into(),
+        ));
+    }
+    if let Some(vars) = s.environment.as_ref().and_then(|e| e.variables.as_ref()) {
+        let measured = serde_json::to_string(vars).unwrap_or_default();
+        if measured.len() > 4096 {
+            return Err(ApiError::InvalidParameterValue(format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Applies the given settings over `config` (absent means unchanged).
+fn apply_settings(config: &mut Config, s: SettingsInput) {
+    if let Some(v) = s.runtime {
+        config.runtime = Some(v);
+    }
+    if let Some(v) = s.role {
+        config.role = v;
+    }
+    if let Some(v) = s.handler {
+        config.handler = Some(v);
+    }
+    if let Some(v) = s.description {
+        config.description = v;
+    }
+    if let Some(v) = s.timeout {
+        config.timeout = v;
+    }
+    if let Some(v) = s.memory_size {
+        config.memory_size = v;
+    }
+    if let Some(e) = s.environment {
+        config.environment = e.variables.filter(|v| !v.is_empty());
+    }
+    if let Some(v) = s.kms_key_arn {
+        config.kms_key_arn = Some(v).filter(|k| !k.is_empty());
+    }
+    if let Some(m) = s.tracing_config.and_then(|t| t.mode) {
+        config.tracing_mode = m;
+    }
+    if let Some(v) = s.layers {
+        config.layers = v;
+    }
+    if let Some(size) = s.ephemeral_storage.and_then(|e| e.size) {
+        config.ephemeral_storage = size;
+    }
+    for (key, value) in [
+        ("VpcConfig", s.vpc_config),
+        ("DeadLetterConfig", s.dead_letter_config),
+        ("FileSystemConfigs", s.file_system_configs),
+        ("ImageConfig", s.image_config),
+        ("SnapStart", s.snap_start),
+        ("LoggingConfig", s.logging_config),
+    ] {
+        if let Some(value) = value {
+            config.passthrough.insert(key.into(), value);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- operations
+
+/// CreateFunction: `POST /2015-03-31/functions`, 201.
+pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
+    let bytes = read_body(body, CREATE_BODY_LIMIT, "CreateFunction").await?;
+    let input: CreateFunctionInput = parse_body(&bytes)?;
+    let mut v = Violations::default();
+    let raw_name = match &input.function_name {
+        Some(n) => n.clone(),
+        None => {
+            v.add_null("functionName");
+            String::new()
+        }
+    };
+    if input.settings.role.is_none() {
+        v.add_null("role");
+    }
+    if input.code.is_none() {
+        v.add_null("code");
+    }
+    let package_type = input.package_type.clone().unwrap_or_else(|| "Zip".into());
+    v.one_of(&package_type, "packageType", &["Zip", "Image"]);
+    let architectures = input
+        .architectures
+        .clone()
+        .unwrap_or_else(|| vec!["x86_64".into()]);
+    if architectures.len() != 1 {
+        v.add(
+            &format!("[{}]", architectures.join(", ")),
+            "architectures",
+            if architectures.is_empty() {
+                "Member must have length greater than or equal to 1"
+            } else {
+                "Member must have length less than or equal to 1"
+            },
+        );
+    }
+    for a in &architectures {
+        v.one_of(a, "architectures.member", catalogue::ARCHITECTURES);
+    }
+    validate_settings(&mut v, &input.settings)?;
+    v.into_result()?;
+    let f = sim.place.parse(&raw_name, None, NameShape::Plain)?;
+    if f.name.chars().count() > 64 {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64",
+            f.name
+        )));
+    }
+    if f.qualifier.is_some() {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "The function name {raw_name} is invalid: a qualifier is not allowed when creating a function."
+        )));
+    }
+    let image = package_type == "Image";
+    let s = &input.settings;
+    if image && (s.runtime.is_some() || s.handler.is_some()) {
+        return Err(ApiError::InvalidParameterValue(
+            "Runtime and Handler are not supported for functions created with container images."
+                .into(),
+        ));
+    }
+    if !image && (s.runtime.is_none() || s.handler.is_none()) {
+        return Err(ApiError::InvalidParameterValue(
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages.".into(),
+        ));
+    }
+    let code = code_of(input.code.unwrap_or_default(), image)?;
+    let architecture = architectures
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "x86_64".into());
+    let mut config = Config {
+        runtime: None,
+        handler: None,
+        role: String::new(),
+        description: String::new(),
+        timeout: 3,
+        memory_size: 128,
+        environment: None,
+        architecture,
+        ephemeral_storage: 512,
+        tracing_mode: "PassThrough".into(),
+        layers: Vec::new(),
+        kms_key_arn: None,
+        passthrough: BTreeMap::new(),
+    };
+    apply_settings(&mut config, input.settings);
+    let publish = input.publish.unwrap_or(false);
+    let tags = input.tags.unwrap_or_default();
+
+    let delay = sim.settings().update_delay;
+    let mut locked = sim.store.lock();
+    if locked.memory.functions.contains_key(&f.name) {
+        return Err(ApiError::ResourceConflict(format!(
+            "Function already exist: {}",
+            f.name
+        )));
+    }
+    let runtime_version = match &config.runtime {
+        Some(rt) if !image => {
+            latest_runtime_version(&locked.memory, &sim.place.region, rt, &config.architecture)
+        }
+        _ => None,
+    };
+    let latest = VersionRecord {
+        version: "$LATEST".into(),
+        config,
+        code,
+        revision_id: new_revision_id(),
+        last_modified: last_modified_now(),
+        runtime_management: RuntimeManagement::default(),
+        runtime_version,
+        state: "Pending".into(),
+        last_update: None,
+    };
+    let mut record = FunctionRecord {
+        name: f.name.clone(),
+        latest,
+        versions: BTreeMap::new(),
+        last_version: 0,
+        aliases: BTreeMap::new(),
+        tags,
+        in_flight: Some(InFlight::Create {
+            completes_at_ms: now_ms().saturating_add(millis(delay)),
+        }),
+    };
+    let mut shown = record.latest.clone();
+    if publish {
+        let version = published_copy(&record.latest, 1, None);
+        record.versions.insert(1, version);
+        record.last_version = 1;
+        shown.version = "1".into();
+    }
+    let arn = sim.place.function_arn(&record.name);
+    let body = responses::configuration(&record, &shown, &arn, View::Full);
+    locked.put_function(record).map_err(service)?;
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn code_of(input: CodeInput, image: bool) -> Result<Code, ApiError> {
+    let package_type = if image { "Image" } else { "Zip" }.to_owned();
+    if image {
+        let uri = input.image_uri.filter(|u| !u.is_empty()).ok_or_else(|| {
+            ApiError::InvalidParameterValue(
+                "ImageUri must be provided for functions with PackageType Image.".into(),
+            )
+        })?;
+        if input.zip_file.is_some() || input.s3_bucket.is_some() {
+            return Err(ApiError::InvalidParameterValue(
+                "Please provide ImageUri only when creating a function with PackageType Image."
+                    .into(),
+            ));
+        }
+        let sha = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(uri.as_bytes()));
+        return Ok(Code {
+            package_type,
+            sha256: sha,
+            size: 0,
+            s3_bucket: None,
+            s3_key: None,
+            s3_object_version: None,
+            image_uri: Some(uri),
+        });
+    }
+    if input.image_uri.is_some() {
+        return Err(ApiError::InvalidParameterValue(
+            "Please don't provide ImageUri when updating a function with packageType Zip.".into(),
+        ));
+    }
+    if let Some(zip) = input.zip_file {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(zip.as_bytes())
+            .map_err(|e| {
+                ApiError::InvalidParameterValue(format!(
+                    "Could not parse request body into json: ZipFile is not valid base64: {e}"
+                ))
+            })?;
+        if !bytes.starts_with(b"PK") {
+            return Err(ApiError::InvalidParameterValue(
+                "Could not unzip uploaded file. Please check your file, then try to upload again."
+                    .into(),
+            ));
+        }
+        return Ok(Code {
+            package_type,
+            sha256: base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes)),
+            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            s3_bucket: None,
+            s3_key: None,
+            s3_object_version: None,
+            image_uri: None,
+        });
+    }
+    match (input.s3_bucket, input.s3_key) {
+        (Some(bucket), Some(key)) => {
+            // The emulator cannot fetch the object: the digest is of its location.
+            let location = format!(
+                "s3://{bucket}/{key}?versionId={}",
+                input.s3_object_version.as_deref().unwrap_or("")
+            );
+            Ok(Code {
+                package_type,
+                sha256: base64::engine::general_purpose::STANDARD
+                    .encode(Sha256::digest(location.as_bytes())),
+                size: 0,
+                s3_bucket: Some(bucket),
+                s3_key: Some(key),
+                s3_object_version: input.s3_object_version,
+                image_uri: None,
+            })
+        }
+        _ => Err(ApiError::InvalidParameterValue(
+            "Please provide a source for function code.".into(),
+        )),
+    }
+}
+
+/// A published version: a snapshot of `$LATEST` (config, code and the
+/// runtime version it runs), with its own RevisionId. Its runtime management
+/// starts as Auto, Lambda's default for every version.
+fn published_copy(
+    latest: &VersionRecord,
+    number: u64,
+    description: Option<String>,
+) -> VersionRecord {
+    let mut v = latest.clone();
+    v.version = number.to_string();
+    v.revision_id = new_revision_id();
+    v.last_modified = last_modified_now();
+    v.runtime_management = RuntimeManagement::default();
+    v.state = "Active".into();
+    v.last_update = Some(LastUpdate::successful());
+    if let Some(d) = description {
+        v.config.description = d;
+    }
+    v
+}
+
+/// GetFunction: `GET /2015-03-31/functions/{FunctionName}`.
+pub async fn get_function(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+) -> Reply {
+    let q = query(q)?;
+    let f = sim.place.parse(
+        &path_name(path)?,
+        q.get("Qualifier").map(String::as_str),
+        NameShape::Namespaced,
+    )?;
+    let mut locked = sim.store.lock();
+    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    drop(locked);
+    let (version, arn) = resolve(&sim, &record, &f)?;
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "Configuration".into(),
+        responses::configuration(&record, version, &arn, View::Full),
+    );
+    body.insert(
+        "Code".into(),
+        responses::code_location(&sim.place, &record, version),
+    );
+    if !record.tags.is_empty() {
+        body.insert("Tags".into(), json!(record.tags));
+    }
+    Ok(json_response(StatusCode::OK, &Value::Object(body)))
+}
+
+/// GetFunctionConfiguration: `GET /2015-03-31/functions/{FunctionName}/configuration`.
+pub async fn get_function_configuration(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+) -> Reply {
+    let q = query(q)?;
+    let f = sim.place.parse(
+        &path_name(path)?,
+        q.get("Qualifier").map(String::as_str),
+        NameShape::Namespaced,
+    )?;
+    let mut locked = sim.store.lock();
+    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    drop(locked);
+    let (version, arn) = resolve(&sim, &record, &f)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &responses::configuration(&record, version, &arn, View::Full),
+    ))
+}
+
+/// Only `$LATEST` can be changed or published from.
+fn require_latest(sim: &Sim, f: &FunctionRef) -> Result<(), ApiError> {
+    match Qualifier::of(f.qualifier.as_deref()) {
+        Qualifier::Latest => Ok(()),
+        _ => Err(ApiError::InvalidParameterValue(format!(
+            "The function name {} is invalid: only $LATEST can be modified; published versions are immutable.",
+            sim.place.arn_of(f)
+        ))),
+    }
+}
+
+/// UpdateFunctionConfiguration: `PUT /2015-03-31/functions/{FunctionName}/configuration`.
+pub async fn update_function_configuration(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    body: Body,
+) -> Reply {
+    let raw = path_name(path)?;
+    let bytes = read_body(body, BODY_LIMIT, "UpdateFunctionConfiguration").await?;
+    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let input: UpdateFunctionConfigurationInput = parse_body(&bytes)?;
+    let mut v = Violations::default();
+    validate_settings(&mut v, &input.settings)?;
+    v.into_result()?;
+    require_latest(&sim, &f)?;
+
+    let delay = sim.settings().update_delay;
+    let mut locked = sim.store.lock();
+    let mut record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    if record.is_creating() {
+        return Err(creating(&sim, &record.name));
+    }
+    if record.is_updating() {
+        return Err(update_in_progress(&sim, &record.name));
+    }
+    if let Some(rev) = &input.revision_id
+        && *rev != record.latest.revision_id
+    {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let s = &input.settings;
+    let image = record.latest.code.package_type == "Image";
+    if image && (s.runtime.is_some() || s.handler.is_some()) {
+        return Err(ApiError::InvalidParameterValue(
+            "Runtime and Handler are not supported for functions with PackageType Image.".into(),
+        ));
+    }
+    let manual = record.latest.runtime_management.update_runtime_on == UpdateRuntimeOn::Manual;
+    if manual
+        && let Some(rt) = &s.runtime
+        && Some(rt) != record.latest.config.runtime.as_ref()
+    {
+        return Err(ApiError::InvalidParameterValue(
+            "Cannot change runtime identifier when runtime management configuration is set to 'Manual'".into(),
+        ));
+    }
+    let previous_config = record.latest.config.clone();
+    let previous_runtime_version = record.latest.runtime_version.clone();
+    apply_settings(&mut record.latest.config, input.settings);
+    if !image && !manual {
+        // Phase 1 of a rollout: an updated function picks up the latest version.
+        if let Some(rt) = &record.latest.config.runtime {
+            record.latest.runtime_version = latest_runtime_version(
+                &locked.memory,
+                &sim.place.region,
+                rt,
+                &record.latest.config.architecture,
+            );
+        }
+    }
+    let fail = sim.take_injected_failure(&record.name);
+    record.in_flight = Some(InFlight::Update {
+        completes_at_ms: now_ms().saturating_add(millis(delay)),
+        previous_config: Box::new(previous_config),
+        previous_runtime_version,
+        fail,
+    });
+    record.latest.last_update = Some(LastUpdate {
+        status: "InProgress".into(),
+        reason: Some("The function is being created.".into()),
+        reason_code: Some("Creating".into()),
+    });
+    record.latest.revision_id = new_revision_id();
+    record.latest.last_modified = last_modified_now();
+    let arn = sim.place.function_arn(&record.name);
+    let body = responses::configuration(&record, &record.latest, &arn, View::Full);
+    locked.put_function(record).map_err(service)?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// PublishVersion: `POST /2015-03-31/functions/{FunctionName}/versions`, 201.
+pub async fn publish_version(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    body: Body,
+) -> Reply {
+    let raw = path_name(path)?;
+    let bytes = read_body(body, BODY_LIMIT, "PublishVersion").await?;
+    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let input: PublishVersionInput = parse_body(&bytes)?;
+    let mut v = Violations::default();
+    if let Some(d) = &input.description {
+        v.max_length(d, "description", 256);
+    }
+    v.into_result()?;
+    require_latest(&sim, &f)?;
+
+    let mut locked = sim.store.lock();
+    let mut record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    if record.is_creating() {
+        return Err(creating(&sim, &record.name));
+    }
+    if record.is_updating() {
+        return Err(update_in_progress(&sim, &record.name));
+    }
+    if let Some(rev) = &input.revision_id
+        && *rev != record.latest.revision_id
+    {
+        return Err(ApiError::PreconditionFailed);
+    }
+    if let Some(sha) = &input.code_sha256
+        && *sha != record.latest.code.sha256
+    {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.",
+            record.latest.code.sha256
+        )));
+    }
+    if let Some(newest) = record.newest_version() {
+        let mut a = newest.config.clone();
+        let mut b = record.latest.config.clone();
+        a.description.clear();
+        b.description.clear();
+        if a == b && newest.code == record.latest.code {
+            // Nothing changed since the last version: Lambda returns it again.
+            let arn = sim.place.qualified_arn(&record.name, &newest.version);
+            let body = responses::configuration(&record, newest, &arn, View::Full);
+            return Ok(json_response(StatusCode::CREATED, &body));
+        }
+    }
+    let number = record.last_version + 1;
+    let version = published_copy(&record.latest, number, input.description);
+    record.last_version = number;
+    record.latest.revision_id = new_revision_id();
+    let arn = sim.place.qualified_arn(&record.name, &number.to_string());
+    let body = responses::configuration(&record, &version, &arn, View::Full);
+    record.versions.insert(number, version);
+    locked.put_function(record).map_err(service)?;
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+/// ListFunctions: `GET /2015-03-31/functions`.
+pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
+    let q = query(q)?;
+    let all = match q.get("FunctionVersion").map(String::as_str) {
+        None => false,
+        Some("ALL") => true,
+        Some(other) => {
+            let mut v = Violations::default();
+            v.one_of(other, "functionVersion", &["ALL"]);
+            v.into_result()?;
+            false
+        }
+    };
+    if q.contains_key("MasterRegion") && !all {
+        return Err(ApiError::InvalidParameterValue(
+            "MasterRegion requires FunctionVersion to be set to ALL.".into(),
+        ));
+    }
+    let max = max_items(&q)?;
+    let marker = decode_marker(&q)?;
+    let mut locked = sim.store.lock();
+    settle_all(&mut locked)?;
+    let mut items: Vec<(String, Value)> = Vec::new();
+    for record in locked.memory.functions.values() {
+        if all {
+            // Keys sort $LATEST first, then versions by number.
+            items.push((
+                format!("{}\u{0}", record.name),
+                responses::configuration(
+                    record,
+                    &record.latest,
+                    &sim.place.qualified_arn(&record.name, "$LATEST"),
+                    View::ListItem,
+                ),
+            ));
+            for (n, v) in &record.versions {
+                items.push((
+                    format!("{}\u{1}{n:020}", record.name),
+                    responses::configuration(
+                        record,
+                        v,
+                        &sim.place.qualified_arn(&record.name, &n.to_string()),
+                        View::ListItem,
+                    ),
+                ));
+            }
+        } else {
+            items.push((
+                record.name.clone(),
+                responses::configuration(
+                    record,
+                    &record.latest,
+                    &sim.place.function_arn(&record.name),
+                    View::ListItem,
+                ),
+            ));
+        }
+    }
+    drop(locked);
+    let (functions, next) = page(items, marker.as_deref(), max);
+    let mut body = json!({ "Functions": functions });
+    if let (Some(next), Some(m)) = (next, body.as_object_mut()) {
+        m.insert("NextMarker".into(), next.into());
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// ListVersionsByFunction: `GET /2015-03-31/functions/{FunctionName}/versions`.
+pub async fn list_versions_by_function(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+) -> Reply {
+    let q = query(q)?;
+    let f = sim
+        .place
+        .parse(&path_name(path)?, None, NameShape::Namespaced)?;
+    let max = max_items(&q)?;
+    let marker = decode_marker(&q)?;
+    let mut locked = sim.store.lock();
+    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    drop(locked);
+    let mut items = vec![(
+        String::from("\u{0}"),
+        responses::configuration(
+            &record,
+            &record.latest,
+            &sim.place.qualified_arn(&record.name, "$LATEST"),
+            View::ListItem,
+        ),
+    )];
+    for (n, v) in &record.versions {
+        items.push((
+            format!("\u{1}{n:020}"),
+            responses::configuration(
+                &record,
+                v,
+                &sim.place.qualified_arn(&record.name, &n.to_string()),
+                View::ListItem,
+            ),
+        ));
+    }
+    let (versions, next) = page(items, marker.as_deref(), max);
+    let mut body = json!({ "Versions": versions });
+    if let (Some(next), Some(m)) = (next, body.as_object_mut()) {
+        m.insert("NextMarker".into(), next.into());
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// DeleteFunction: `DELETE /2015-03-31/functions/{FunctionName}`, 204.
+pub async fn delete_function(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+) -> Reply {
+    let q = query(q)?;
+    let f = sim.place.parse(
+        &path_name(path)?,
+        q.get("Qualifier").map(String::as_str),
+        NameShape::Plain,
+    )?;
+    let mut locked = sim.store.lock();
+    let mut record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    match (
+        f.qualifier.as_deref(),
+        Qualifier::of(f.qualifier.as_deref()),
+    ) {
+        (None, _) => locked.remove_function(&record.name).map_err(service)?,
+        (Some(_), Qualifier::Latest) => {
+            return Err(ApiError::InvalidParameterValue(
+                "$LATEST version cannot be deleted without deleting the function.".into(),
+            ));
+        }
+        (Some(_), Qualifier::Version(n)) => {
+            if !record.versions.contains_key(&n) {
+                return Err(not_found(&sim, &f));
+            }
+            let users: Vec<&str> = record
+                .aliases
+                .values()
+                .filter(|a| a.function_version == n.to_string())
+                .map(|a| a.name.as_str())
+                .collect();
+            if !users.is_empty() {
+                return Err(ApiError::ResourceConflict(format!(
+                    "Unable to delete version because the following aliases reference it: [{}]",
+                    users.join(", ")
+                )));
+            }
+            record.versions.remove(&n);
+            locked.put_function(record).map_err(service)?;
+        }
+        (Some(_), Qualifier::Alias(_)) => {
+            return Err(ApiError::InvalidParameterValue(
+                "Deletion of aliases is not supported through DeleteFunction; use DeleteAlias."
+                    .into(),
+            ));
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// CreateAlias: `POST /2015-03-31/functions/{FunctionName}/aliases`, 201.
+pub async fn create_alias(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    body: Body,
+) -> Reply {
+    let raw = path_name(path)?;
+    let bytes = read_body(body, BODY_LIMIT, "CreateAlias").await?;
+    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let input: CreateAliasInput = parse_body(&bytes)?;
+    let mut v = Violations::default();
+    match &input.name {
+        None => v.add_null("name"),
+        Some(n) => {
+            v.min_length(n, "name", 1);
+            v.max_length(n, "name", 128);
+            if n.bytes().all(|b| b.is_ascii_digit()) || !ALIAS_NAME.is_match(n) {
+                v.add(
+                    n,
+                    "name",
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+    }
+    match &input.function_version {
+        None => v.add_null("functionVersion"),
+        Some(fv) => v.pattern(
+            fv,
+            "functionVersion",
+            &FUNCTION_VERSION,
+            r"(\$LATEST|[0-9]+)",
+        ),
+    }
+    if let Some(d) = &input.description {
+        v.max_length(d, "description", 256);
+    }
+    v.into_result()?;
+    let (Some(name), Some(function_version)) = (input.name, input.function_version) else {
+        return Err(ApiError::Validation("1 validation error detected".into()));
+    };
+    let mut locked = sim.store.lock();
+    let mut record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    if let Qualifier::Version(n) = Qualifier::of(Some(&function_version))
+        && !record.versions.contains_key(&n)
+    {
+        return Err(ApiError::ResourceNotFound(format!(
+            "Function not found: {}",
+            sim.place.qualified_arn(&record.name, &function_version)
+        )));
+    }
+    if record.aliases.contains_key(&name) {
+        return Err(ApiError::ResourceConflict(format!(
+            "Alias already exists: {}",
+            sim.place.qualified_arn(&record.name, &name)
+        )));
+    }
+    let alias = AliasRecord {
+        name: name.clone(),
+        function_version,
+        description: input.description.unwrap_or_default(),
+        routing_config: input.routing_config,
+        revision_id: new_revision_id(),
+    };
+    let body = responses::alias(&sim.place, &record, &alias);
+    record.aliases.insert(name, alias);
+    locked.put_function(record).map_err(service)?;
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+/// GetAlias: `GET /2015-03-31/functions/{FunctionName}/aliases/{Name}`.
+pub async fn get_alias(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Reply {
+    let (raw, name) = path
+        .map(|Path(p)| p)
+        .map_err(|e| ApiError::Validation(format!("1 validation error detected: {e}")))?;
+    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let mut locked = sim.store.lock();
+    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    drop(locked);
+    let alias = record.aliases.get(&name).ok_or_else(|| {
+        ApiError::ResourceNotFound(format!(
+            "Cannot find alias arn: {}",
+            sim.place.qualified_arn(&record.name, &name)
+        ))
+    })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &responses::alias(&sim.place, &record, alias),
+    ))
+}
+
+/// ListAliases: `GET /2015-03-31/functions/{FunctionName}/aliases`.
+pub async fn list_aliases(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+) -> Reply {
+    let q = query(q)?;
+    let f = sim.place.parse(&path_name(path)?, None, NameShape::Plain)?;
+    let max = max_items(&q)?;
+    let marker = decode_marker(&q)?;
+    let mut locked = sim.store.lock();
+    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    drop(locked);
+    let wanted = q.get("FunctionVersion");
+    let items: Vec<(String, Value)> = record
+        .aliases
+        .values()
+        .filter(|a| wanted.is_none_or(|w| *w == a.function_version))
+        .map(|a| (a.name.clone(), responses::alias(&sim.place, &record, a)))
+        .collect();
+    let (aliases, next) = page(items, marker.as_deref(), max);
+    let mut body = json!({ "Aliases": aliases });
+    if let (Some(next), Some(m)) = (next, body.as_object_mut()) {
+        m.insert("NextMarker".into(), next.into());
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The version a runtime-management call addresses: aliases are refused,
+/// Image functions have no runtime to manage.
+fn runtime_management_target(
+    sim: &Sim,
+    record: &FunctionRecord,
+    f: &FunctionRef,
+) -> Result<Option<u64>, ApiError> {
+    let number = match Qualifier::of(f.qualifier.as_deref()) {
+        Qualifier::Latest => None,
+        Qualifier::Version(n) => {
+            if !record.versions.contains_key(&n) {
+                return Err(not_found(sim, f));
+            }
+            Some(n)
+        }
+        Qualifier::Alias(_) => {
+            return Err(ApiError::InvalidParameterValue(format!(
+                "The provided function name {} is invalid. Aliases are not allowed.",
+                sim.place.arn_of(f)
+            )));
+        }
+    };
+    if record.latest.code.package_type == "Image" {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "Runtime management configuration is not supported for {}: functions with PackageType Image have no managed runtime.",
+            sim.place.arn_of(f)
+        )));
+    }
+    Ok(number)
+}
+
+/// GetRuntimeManagementConfig: `GET /2021-07-20/functions/{FunctionName}/runtime-management-config`.
+pub async fn get_runtime_management_config(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+) -> Reply {
+    let q = query(q)?;
+    let f = sim.place.parse(
+        &path_name(path)?,
+        q.get("Qualifier").map(String::as_str),
+        NameShape::Namespaced,
+    )?;
+    let mut locked = sim.store.lock();
+    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    drop(locked);
+    let number = runtime_management_target(&sim, &record, &f)?;
+    let version = match number {
+        Some(n) => record.versions.get(&n).ok_or_else(|| not_found(&sim, &f))?,
+        None => &record.latest,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &responses::runtime_management(version, &sim.place.arn_of(&f)),
+    ))
+}
+
+/// PutRuntimeManagementConfig: `PUT /2021-07-20/functions/{FunctionName}/runtime-management-config`.
+pub async fn put_runtime_management_config(
+    State(sim): State<Arc<Sim>>,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+    body: Body,
+) -> Reply {
+    let q = query(q)?;
+    let raw = path_name(path)?;
+    let bytes = read_body(body, BODY_LIMIT, "PutRuntimeManagementConfig").await?;
+    let f = sim.place.parse(
+        &raw,
+        q.get("Qualifier").map(String::as_str),
+        NameShape::Namespaced,
+    )?;
+    let input: PutRuntimeManagementConfigInput = parse_body(&bytes)?;
+    let mut v = Violations::default();
+    match &input.update_runtime_on {
+        None => v.add_null("updateRuntimeOn"),
+        Some(u) => v.one_of(u, "updateRuntimeOn", UpdateRuntimeOn::VALUES),
+    }
+    if let Some(arn) = &input.runtime_version_arn {
+        v.min_length(arn, "runtimeVersionArn", 26);
+        v.max_length(arn, "runtimeVersionArn", 2048);
+        v.pattern(
+            arn,
+            "runtimeVersionArn",
+            &RUNTIME_VERSION_ARN,
+            r"^arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+$",
+        );
+    }
+    v.into_result()?;
+    let Some(mode) = input
+        .update_runtime_on
+        .as_deref()
+        .and_then(UpdateRuntimeOn::parse)
+    else {
+        return Err(ApiError::Validation("1 validation error detected".into()));
+    };
+
+    let mut locked = sim.store.lock();
+    let mut record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    let number = runtime_management_target(&sim, &record, &f)?;
+    if record.is_updating() {
+        return Err(update_in_progress(&sim, &record.name));
+    }
+    let pinned = match (mode, input.runtime_version_arn) {
+        (UpdateRuntimeOn::Manual, None) => {
+            return Err(ApiError::InvalidParameterValue(
+                "RuntimeVersionArn is required when UpdateRuntimeOn is set to Manual.".into(),
+            ));
+        }
+        (UpdateRuntimeOn::Manual, Some(arn)) => Some(arn),
+        (_, Some(_)) => {
+            return Err(ApiError::InvalidParameterValue(format!(
+                "RuntimeVersionArn can only be specified when UpdateRuntimeOn is set to Manual, not {}.",
+                mode.as_str()
+            )));
+        }
+        (_, None) => None,
+    };
+    let memory = &locked.memory;
+    let version = match number {
+        Some(n) => record
+            .versions
+            .get_mut(&n)
+            .ok_or_else(|| not_found(&sim, &f))?,
+        None => &mut record.latest,
+    };
+    let pinned_version = match &pinned {
+        None => None,
+        Some(arn) => {
+            let runtime = version.config.runtime.clone().unwrap_or_default();
+            let key = CatalogueKey::new(&runtime, &sim.place.region, &version.config.architecture);
+            let found = catalogue_latest(memory, &key).and_then(|latest| key.find_arn(arn, latest));
+            Some(found.ok_or_else(|| {
+                ApiError::InvalidParameterValue(format!(
+                    "The runtime version ARN {arn} is not a runtime version of {runtime} ({}) in {}.",
+                    version.config.architecture, sim.place.region
+                ))
+            })?)
+        }
+    };
+    version.runtime_management = RuntimeManagement {
+        update_runtime_on: mode,
+        runtime_version_arn: pinned,
+    };
+    if let Some(rv) = pinned_version {
+        version.runtime_version = Some(rv);
+    }
+    let body = responses::runtime_management(version, &sim.place.arn_of(&f));
+    locked.put_function(record).map_err(service)?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_compile() {
+        for re in [
+            &ROLE,
+            &HANDLER,
+            &ALIAS_NAME,
+            &FUNCTION_VERSION,
+            &RUNTIME_VERSION_ARN,
+        ] {
+            let _ = re.is_match("x");
+        }
+        assert!(ROLE.is_match("arn:aws:iam::123456789012:role/lambda-role"));
+        assert!(!ROLE.is_match("not-a-role"));
+    }
+
+    #[test]
+    fn pages_start_at_the_marker_and_name_the_next() {
+        let items: Vec<(String, u32)> = (0..5).map(|i| (format!("k{i}"), i)).collect();
+        let (first, next) = page(items.clone(), None, 2);
+        assert_eq!(first, vec![0, 1]);
+        let next = next.expect("more");
+        let mut q = HashMap::new();
+        q.insert("Marker".to_owned(), next);
+        let marker = decode_marker(&q).expect("decodes");
+        let (second, _) = page(items.clone(), marker.as_deref(), 2);
+        assert_eq!(second, vec![2, 3]);
+        let (last, none) = page(items, Some("k4"), 2);
+        assert_eq!((last, none), (vec![4], None));
+    }
+}

@@ -1,0 +1,240 @@
+//! What the emulator remembers about a function: its `$LATEST`, published
+//! versions, aliases, runtime management per version, and an update in
+//! flight; plus the state transitions that happen with time (Pending ->
+//! Active, InProgress -> Successful or Failed). These are the emulator's own
+//! types, serialized into sled; they must not know about HTTP.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalogue::RuntimeVersion;
+
+/// The version-specific settings of a function, as Lambda reports them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    pub role: String,
+    pub description: String,
+    pub timeout: i64,
+    pub memory_size: i64,
+    pub environment: Option<BTreeMap<String, String>>,
+    pub architecture: String,
+    pub ephemeral_storage: i64,
+    pub tracing_mode: String,
+    pub layers: Vec<String>,
+    pub kms_key_arn: Option<String>,
+    /// Settings passed through as given: VpcConfig, DeadLetterConfig,
+    /// FileSystemConfigs, ImageConfig, SnapStart, LoggingConfig.
+    pub passthrough: BTreeMap<String, serde_json::Value>,
+}
+
+/// The deployment package, stored as given (the emulator runs nothing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    pub package_type: String,
+    /// base64 of the SHA-256 of the package (or of the image URI).
+    pub sha256: String,
+    pub size: i64,
+    pub s3_bucket: Option<String>,
+    pub s3_key: Option<String>,
+    pub s3_object_version: Option<String>,
+    pub image_uri: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UpdateRuntimeOn {
+    Auto,
+    FunctionUpdate,
+    Manual,
+}
+
+impl UpdateRuntimeOn {
+    pub const VALUES: &[&str] = &["Auto", "Manual", "FunctionUpdate"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateRuntimeOn::Auto => "Auto",
+            UpdateRuntimeOn::FunctionUpdate => "FunctionUpdate",
+            UpdateRuntimeOn::Manual => "Manual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UpdateRuntimeOn> {
+        match s {
+            "Auto" => Some(UpdateRuntimeOn::Auto),
+            "FunctionUpdate" => Some(UpdateRuntimeOn::FunctionUpdate),
+            "Manual" => Some(UpdateRuntimeOn::Manual),
+            _ => None,
+        }
+    }
+}
+
+/// The runtime management configuration of one version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeManagement {
+    pub update_runtime_on: UpdateRuntimeOn,
+    /// Set only in Manual.
+    pub runtime_version_arn: Option<String>,
+}
+
+impl Default for RuntimeManagement {
+    fn default() -> Self {
+        RuntimeManagement {
+            update_runtime_on: UpdateRuntimeOn::Auto,
+            runtime_version_arn: None,
+        }
+    }
+}
+
+/// `LastUpdateStatus` and its reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastUpdate {
+    pub status: String,
+    pub reason: Option<String>,
+    pub reason_code: Option<String>,
+}
+
+impl LastUpdate {
+    pub fn successful() -> LastUpdate {
+        LastUpdate {
+            status: "Successful".into(),
+            reason: None,
+            reason_code: None,
+        }
+    }
+}
+
+/// `$LATEST` or one published version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    /// `$LATEST` or the version number.
+    pub version: String,
+    pub config: Config,
+    pub code: Code,
+    pub revision_id: String,
+    pub last_modified: String,
+    pub runtime_management: RuntimeManagement,
+    /// The runtime version in use; None for Image functions.
+    pub runtime_version: Option<RuntimeVersion>,
+    /// `State`: Pending while being created, then Active.
+    pub state: String,
+    /// None until creation completes.
+    pub last_update: Option<LastUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AliasRecord {
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    pub routing_config: Option<serde_json::Value>,
+    pub revision_id: String,
+}
+
+/// What happens when the time of an in-flight change has come.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InFlight {
+    /// CreateFunction: Pending -> Active.
+    Create { completes_at_ms: u64 },
+    /// UpdateFunctionConfiguration: InProgress -> Successful, or Failed with
+    /// the previous configuration restored.
+    Update {
+        completes_at_ms: u64,
+        previous_config: Box<Config>,
+        previous_runtime_version: Option<RuntimeVersion>,
+        fail: Option<InjectedFailure>,
+    },
+}
+
+/// A failure the admin API asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InjectedFailure {
+    pub reason_code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionRecord {
+    pub name: String,
+    pub latest: VersionRecord,
+    pub versions: BTreeMap<u64, VersionRecord>,
+    /// The highest version number ever published; numbers are never reused.
+    pub last_version: u64,
+    pub aliases: BTreeMap<String, AliasRecord>,
+    pub tags: BTreeMap<String, String>,
+    pub in_flight: Option<InFlight>,
+}
+
+impl FunctionRecord {
+    /// Completes an in-flight change whose time has come. Returns whether
+    /// anything changed (so the caller persists it).
+    pub fn settle(&mut self, now_ms: u64) -> bool {
+        match self.in_flight.take() {
+            None => false,
+            Some(InFlight::Create { completes_at_ms }) if now_ms >= completes_at_ms => {
+                self.latest.state = "Active".into();
+                self.latest.last_update = Some(LastUpdate::successful());
+                self.latest.revision_id = new_revision_id();
+                true
+            }
+            Some(InFlight::Update {
+                completes_at_ms,
+                previous_config,
+                previous_runtime_version,
+                fail,
+            }) if now_ms >= completes_at_ms => {
+                match fail {
+                    None => self.latest.last_update = Some(LastUpdate::successful()),
+                    Some(f) => {
+                        self.latest.config = *previous_config;
+                        self.latest.runtime_version = previous_runtime_version;
+                        self.latest.last_update = Some(LastUpdate {
+                            status: "Failed".into(),
+                            reason: Some(f.reason),
+                            reason_code: Some(f.reason_code),
+                        });
+                    }
+                }
+                self.latest.revision_id = new_revision_id();
+                true
+            }
+            still_running => {
+                self.in_flight = still_running;
+                false
+            }
+        }
+    }
+
+    pub fn is_creating(&self) -> bool {
+        matches!(self.in_flight, Some(InFlight::Create { .. }))
+    }
+
+    pub fn is_updating(&self) -> bool {
+        matches!(self.in_flight, Some(InFlight::Update { .. }))
+    }
+
+    /// The published version the last publish made, if any still exists.
+    pub fn newest_version(&self) -> Option<&VersionRecord> {
+        self.versions.values().next_back()
+    }
+}
+
+pub fn new_revision_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `LastModified` in Lambda's format: `2020-04-10T19:06:32.563+0000`.
+pub fn last_modified_now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string()
+}

@@ -1,0 +1,525 @@
+//! The HTTP server: the shared emulator state, the axum routes of the Lambda
+//! operations and of the admin API, the middleware that stamps
+//! `x-amzn-RequestId` and passes Lambda requests through the gate, and the
+//! answer for Lambda operations the emulator does not serve. It must not
+//! implement any operation itself. Request headers (Authorization included)
+//! are never logged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::admin;
+use super::faults::{Gate, Settings};
+use super::names::Place;
+use super::operations as op;
+use super::protocol::ApiError;
+use super::records::InjectedFailure;
+use super::store::Store;
+
+/// Everything the handlers share.
+pub struct Sim {
+    pub store: Store,
+    pub place: Place,
+    pub gate: Gate,
+    /// Failures the admin API asked for, per function name, used by the next update.
+    injected_failures: Mutex<HashMap<String, InjectedFailure>>,
+}
+
+impl Sim {
+    pub fn new(store: Store, place: Place, settings: Settings) -> Sim {
+        Sim {
+            store,
+            place,
+            gate: Gate::new(settings),
+            injected_failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.gate.settings()
+    }
+
+    pub fn inject_failure(&self, function_name: String, failure: InjectedFailure) {
+        self.injected_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(function_name, failure);
+    }
+
+    pub fn take_injected_failure(&self, function_name: &str) -> Option<InjectedFailure> {
+        self.injected_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(function_name)
+    }
+}
+
+pub fn router(sim: Arc<Sim>) -> Router {
+    let lambda = Router::new()
+        .route(
+            "/2015-03-31/functions",
+            get(op::list_functions).post(op::create_function),
+        )
+        .route(
+            "/2015-03-31/functions/{FunctionName}",
+            get(op::get_function).delete(op::delete_function),
+        )
+        .route(
+            "/2015-03-31/functions/{FunctionName}/configuration",
+            get(op::get_function_configuration).put(op::update_function_configuration),
+        )
+        .route(
+            "/2015-03-31/functions/{FunctionName}/versions",
+            get(op::list_versions_by_function).post(op::publish_version),
+        )
+        .route(
+            "/2015-03-31/functions/{FunctionName}/aliases",
+            get(op::list_aliases).post(op::create_alias),
+        )
+        .route(
+            "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
+            get(op::get_alias),
+        )
+        .route(
+            "/2021-07-20/functions/{FunctionName}/runtime-management-config",
+            get(op::get_runtime_management_config).put(op::put_runtime_management_config),
+        )
+        .fallback(unserved)
+        .method_not_allowed_fallback(unserved)
+        .layer(middleware::from_fn_with_state(sim.clone(), gate));
+    Router::new()
+        .nest("/_sim", admin::router())
+        .merge(lambda)
+        .layer(middleware::from_fn(request_id))
+        .with_state(sim)
+}
+
+/// Every response carries a request id, as Lambda's do.
+async fn request_id(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    response
+}
+
+/// Counts, delays, throttles or fails Lambda requests before their operation.
+async fn gate(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+    let operation = operation_of(request.method(), request.uri().path()).unwrap_or("Unknown");
+    tracing::debug!(method = %request.method(), path = request.uri().path(), operation, "lambda request");
+    match sim.gate.admit(operation).await {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A route the emulator does not serve: a Lambda operation gets 501 naming
+/// it; anything else is an unknown operation.
+async fn unserved(method: Method, uri: axum::http::Uri) -> Response {
+    match operation_of(&method, uri.path()) {
+        Some(operation) => ApiError::NotImplemented {
+            operation: operation.to_owned(),
+        }
+        .into_response(),
+        None => ApiError::UnknownOperation(format!(
+            "No Lambda operation matches {method} {}",
+            uri.path()
+        ))
+        .into_response(),
+    }
+}
+
+/// Lambda's operations by method and URI (botocore 1.43 service model).
+const OPERATIONS: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/2018-10-31/layers/{}/versions/{}/policy",
+        "AddLayerVersionPermission",
+    ),
+    ("POST", "/2015-03-31/functions/{}/policy", "AddPermission"),
+    (
+        "POST",
+        "/2025-12-01/durable-executions/{}/checkpoint",
+        "CheckpointDurableExecution",
+    ),
+    ("POST", "/2015-03-31/functions/{}/aliases", "CreateAlias"),
+    (
+        "POST",
+        "/2025-11-30/capacity-providers",
+        "CreateCapacityProvider",
+    ),
+    (
+        "POST",
+        "/2020-04-22/code-signing-configs",
+        "CreateCodeSigningConfig",
+    ),
+    (
+        "POST",
+        "/2015-03-31/event-source-mappings",
+        "CreateEventSourceMapping",
+    ),
+    ("POST", "/2015-03-31/functions", "CreateFunction"),
+    (
+        "POST",
+        "/2021-10-31/functions/{}/url",
+        "CreateFunctionUrlConfig",
+    ),
+    (
+        "DELETE",
+        "/2015-03-31/functions/{}/aliases/{}",
+        "DeleteAlias",
+    ),
+    (
+        "DELETE",
+        "/2025-11-30/capacity-providers/{}",
+        "DeleteCapacityProvider",
+    ),
+    (
+        "DELETE",
+        "/2020-04-22/code-signing-configs/{}",
+        "DeleteCodeSigningConfig",
+    ),
+    (
+        "DELETE",
+        "/2015-03-31/event-source-mappings/{}",
+        "DeleteEventSourceMapping",
+    ),
+    ("DELETE", "/2015-03-31/functions/{}", "DeleteFunction"),
+    (
+        "DELETE",
+        "/2020-06-30/functions/{}/code-signing-config",
+        "DeleteFunctionCodeSigningConfig",
+    ),
+    (
+        "DELETE",
+        "/2017-10-31/functions/{}/concurrency",
+        "DeleteFunctionConcurrency",
+    ),
+    (
+        "DELETE",
+        "/2019-09-25/functions/{}/event-invoke-config",
+        "DeleteFunctionEventInvokeConfig",
+    ),
+    (
+        "DELETE",
+        "/2021-10-31/functions/{}/url",
+        "DeleteFunctionUrlConfig",
+    ),
+    (
+        "DELETE",
+        "/2018-10-31/layers/{}/versions/{}",
+        "DeleteLayerVersion",
+    ),
+    (
+        "DELETE",
+        "/2019-09-30/functions/{}/provisioned-concurrency",
+        "DeleteProvisionedConcurrencyConfig",
+    ),
+    ("GET", "/2016-08-19/account-settings", "GetAccountSettings"),
+    ("GET", "/2015-03-31/functions/{}/aliases/{}", "GetAlias"),
+    (
+        "GET",
+        "/2025-11-30/capacity-providers/{}",
+        "GetCapacityProvider",
+    ),
+    (
+        "GET",
+        "/2020-04-22/code-signing-configs/{}",
+        "GetCodeSigningConfig",
+    ),
+    (
+        "GET",
+        "/2025-12-01/durable-executions/{}",
+        "GetDurableExecution",
+    ),
+    (
+        "GET",
+        "/2025-12-01/durable-executions/{}/history",
+        "GetDurableExecutionHistory",
+    ),
+    (
+        "GET",
+        "/2025-12-01/durable-executions/{}/state",
+        "GetDurableExecutionState",
+    ),
+    (
+        "GET",
+        "/2015-03-31/event-source-mappings/{}",
+        "GetEventSourceMapping",
+    ),
+    ("GET", "/2015-03-31/functions/{}", "GetFunction"),
+    (
+        "GET",
+        "/2020-06-30/functions/{}/code-signing-config",
+        "GetFunctionCodeSigningConfig",
+    ),
+    (
+        "GET",
+        "/2019-09-30/functions/{}/concurrency",
+        "GetFunctionConcurrency",
+    ),
+    (
+        "GET",
+        "/2015-03-31/functions/{}/configuration",
+        "GetFunctionConfiguration",
+    ),
+    (
+        "GET",
+        "/2019-09-25/functions/{}/event-invoke-config",
+        "GetFunctionEventInvokeConfig",
+    ),
+    (
+        "GET",
+        "/2024-08-31/functions/{}/recursion-config",
+        "GetFunctionRecursionConfig",
+    ),
+    (
+        "GET",
+        "/2025-11-30/functions/{}/function-scaling-config",
+        "GetFunctionScalingConfig",
+    ),
+    (
+        "GET",
+        "/2021-10-31/functions/{}/url",
+        "GetFunctionUrlConfig",
+    ),
+    (
+        "GET",
+        "/2018-10-31/layers/{}/versions/{}",
+        "GetLayerVersion",
+    ),
+    (
+        "GET",
+        "/2018-10-31/layers/{}/versions/{}/policy",
+        "GetLayerVersionPolicy",
+    ),
+    ("GET", "/2015-03-31/functions/{}/policy", "GetPolicy"),
+    (
+        "GET",
+        "/2019-09-30/functions/{}/provisioned-concurrency",
+        "GetProvisionedConcurrencyConfig",
+    ),
+    (
+        "GET",
+        "/2021-07-20/functions/{}/runtime-management-config",
+        "GetRuntimeManagementConfig",
+    ),
+    ("POST", "/2015-03-31/functions/{}/invocations", "Invoke"),
+    (
+        "POST",
+        "/2014-11-13/functions/{}/invoke-async",
+        "InvokeAsync",
+    ),
+    (
+        "POST",
+        "/2021-11-15/functions/{}/response-streaming-invocations",
+        "InvokeWithResponseStream",
+    ),
+    ("GET", "/2015-03-31/functions/{}/aliases", "ListAliases"),
+    (
+        "GET",
+        "/2025-11-30/capacity-providers",
+        "ListCapacityProviders",
+    ),
+    (
+        "GET",
+        "/2020-04-22/code-signing-configs",
+        "ListCodeSigningConfigs",
+    ),
+    (
+        "GET",
+        "/2025-12-01/functions/{}/durable-executions",
+        "ListDurableExecutionsByFunction",
+    ),
+    (
+        "GET",
+        "/2015-03-31/event-source-mappings",
+        "ListEventSourceMappings",
+    ),
+    (
+        "GET",
+        "/2019-09-25/functions/{}/event-invoke-config/list",
+        "ListFunctionEventInvokeConfigs",
+    ),
+    (
+        "GET",
+        "/2021-10-31/functions/{}/urls",
+        "ListFunctionUrlConfigs",
+    ),
+    (
+        "GET",
+        "/2025-11-30/capacity-providers/{}/function-versions",
+        "ListFunctionVersionsByCapacityProvider",
+    ),
+    ("GET", "/2015-03-31/functions", "ListFunctions"),
+    (
+        "GET",
+        "/2020-04-22/code-signing-configs/{}/functions",
+        "ListFunctionsByCodeSigningConfig",
+    ),
+    ("GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions"),
+    ("GET", "/2018-10-31/layers", "ListLayers"),
+    ("GET", "/2017-03-31/tags/{}", "ListTags"),
+    (
+        "GET",
+        "/2015-03-31/functions/{}/versions",
+        "ListVersionsByFunction",
+    ),
+    (
+        "POST",
+        "/2018-10-31/layers/{}/versions",
+        "PublishLayerVersion",
+    ),
+    (
+        "POST",
+        "/2015-03-31/functions/{}/versions",
+        "PublishVersion",
+    ),
+    (
+        "PUT",
+        "/2020-06-30/functions/{}/code-signing-config",
+        "PutFunctionCodeSigningConfig",
+    ),
+    (
+        "PUT",
+        "/2017-10-31/functions/{}/concurrency",
+        "PutFunctionConcurrency",
+    ),
+    (
+        "PUT",
+        "/2019-09-25/functions/{}/event-invoke-config",
+        "PutFunctionEventInvokeConfig",
+    ),
+    (
+        "PUT",
+        "/2024-08-31/functions/{}/recursion-config",
+        "PutFunctionRecursionConfig",
+    ),
+    (
+        "PUT",
+        "/2025-11-30/functions/{}/function-scaling-config",
+        "PutFunctionScalingConfig",
+    ),
+    (
+        "PUT",
+        "/2019-09-30/functions/{}/provisioned-concurrency",
+        "PutProvisionedConcurrencyConfig",
+    ),
+    (
+        "PUT",
+        "/2021-07-20/functions/{}/runtime-management-config",
+        "PutRuntimeManagementConfig",
+    ),
+    (
+        "DELETE",
+        "/2018-10-31/layers/{}/versions/{}/policy/{}",
+        "RemoveLayerVersionPermission",
+    ),
+    (
+        "DELETE",
+        "/2015-03-31/functions/{}/policy/{}",
+        "RemovePermission",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-execution-callbacks/{}/fail",
+        "SendDurableExecutionCallbackFailure",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-execution-callbacks/{}/heartbeat",
+        "SendDurableExecutionCallbackHeartbeat",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-execution-callbacks/{}/succeed",
+        "SendDurableExecutionCallbackSuccess",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-executions/{}/stop",
+        "StopDurableExecution",
+    ),
+    ("POST", "/2017-03-31/tags/{}", "TagResource"),
+    ("DELETE", "/2017-03-31/tags/{}", "UntagResource"),
+    ("PUT", "/2015-03-31/functions/{}/aliases/{}", "UpdateAlias"),
+    (
+        "PUT",
+        "/2025-11-30/capacity-providers/{}",
+        "UpdateCapacityProvider",
+    ),
+    (
+        "PUT",
+        "/2020-04-22/code-signing-configs/{}",
+        "UpdateCodeSigningConfig",
+    ),
+    (
+        "PUT",
+        "/2015-03-31/event-source-mappings/{}",
+        "UpdateEventSourceMapping",
+    ),
+    ("PUT", "/2015-03-31/functions/{}/code", "UpdateFunctionCode"),
+    (
+        "PUT",
+        "/2015-03-31/functions/{}/configuration",
+        "UpdateFunctionConfiguration",
+    ),
+    (
+        "POST",
+        "/2019-09-25/functions/{}/event-invoke-config",
+        "UpdateFunctionEventInvokeConfig",
+    ),
+    (
+        "PUT",
+        "/2021-10-31/functions/{}/url",
+        "UpdateFunctionUrlConfig",
+    ),
+];
+
+/// The Lambda operation a request is for, by method and path shape.
+pub fn operation_of(method: &Method, path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    OPERATIONS
+        .iter()
+        .find(|(m, uri, _)| {
+            *m == method.as_str() && {
+                let pattern: Vec<&str> = uri.split('/').collect();
+                pattern.len() == segments.len()
+                    && pattern
+                        .iter()
+                        .zip(&segments)
+                        .all(|(p, s)| *p == "{}" && !s.is_empty() || p == s)
+            }
+        })
+        .map(|(_, _, name)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_recognised_by_method_and_path() {
+        assert_eq!(
+            operation_of(&Method::GET, "/2015-03-31/functions/f"),
+            Some("GetFunction")
+        );
+        assert_eq!(
+            operation_of(&Method::PUT, "/2015-03-31/functions/f/code"),
+            Some("UpdateFunctionCode")
+        );
+        assert_eq!(
+            operation_of(&Method::POST, "/2015-03-31/functions/f/invocations"),
+            Some("Invoke")
+        );
+        assert_eq!(operation_of(&Method::GET, "/nope"), None);
+    }
+}
