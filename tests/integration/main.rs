@@ -2,5 +2,5 @@
 //! drives the real `rtm` binary or the real aws-sdk-lambda client against the
 //! emulator over HTTP.
 
-mod support; // the `rtm` binary runner and the emulator harness shared by every module
-mod plan_apply; // plan and apply against the emulator, checked with the SDK
+mod plan_apply;
+mod support; // the `rtm` binary runner and the emulator harness shared by every module // plan and apply against the emulator, checked with the SDK

@@ -155,22 +155,42 @@ async fn plan_shows_changes_apply_converges_and_the_next_plan_is_empty() {
     let c = seed_fleet(&w).await;
     w.config(FLEET);
 
-    let out = w.rtm(&["plan", "--detailed-exitcode", "--format", "json"]).expect_code(2);
-    assert!(!out.stdout.contains("hunter2"), "a secret leaked into the plan");
+    let out = w
+        .rtm(&["plan", "--detailed-exitcode", "--format", "json"])
+        .expect_code(2);
+    assert!(
+        !out.stdout.contains("hunter2"),
+        "a secret leaked into the plan"
+    );
     let plan = plan_json(&out);
     assert_eq!(plan.format_version, "1");
-    assert_eq!((plan.summary.change, plan.summary.no_op, plan.summary.error), (2, 1, 0));
+    assert_eq!(
+        (plan.summary.change, plan.summary.no_op, plan.summary.error),
+        (2, 1, 0)
+    );
     let api = plan.change("function.api");
     assert_eq!(api.actions, ["update"]);
-    assert_eq!(api.operations(), ["PutRuntimeManagementConfig", "UpdateFunctionConfiguration"]);
+    assert_eq!(
+        api.operations(),
+        ["PutRuntimeManagementConfig", "UpdateFunctionConfiguration"]
+    );
     assert_eq!(api.preconditions.update_runtime_on, "Auto");
     assert!(!api.preconditions.revision_id.is_empty());
-    assert_eq!(api.function_arn, "arn:aws:lambda:us-east-1:123456789012:function:api");
+    assert_eq!(
+        api.function_arn,
+        "arn:aws:lambda:us-east-1:123456789012:function:api"
+    );
     let mode = &api.attributes[0];
-    assert_eq!((mode.before.as_str(), mode.after.as_str()), (Some("Auto"), Some("FunctionUpdate")));
+    assert_eq!(
+        (mode.before.as_str(), mode.after.as_str()),
+        (Some("Auto"), Some("FunctionUpdate"))
+    );
     assert!(api.attributes.iter().all(|a| a.cause == "config"));
     assert_eq!(api.steps[1].request["MemorySize"], 256);
-    assert_eq!(api.steps[1].request["Environment"]["Variables"]["API_KEY"], "(sensitive)");
+    assert_eq!(
+        api.steps[1].request["Environment"]["Variables"]["API_KEY"],
+        "(sensitive)"
+    );
     let paths: Vec<&str> = api.attributes.iter().map(|a| a.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -181,12 +201,16 @@ async fn plan_shows_changes_apply_converges_and_the_next_plan_is_empty() {
             "configuration.environment.variables.LOG_LEVEL"
         ]
     );
-    assert_eq!(plan.change("function.batch").operations(), ["PutRuntimeManagementConfig"]);
+    assert_eq!(
+        plan.change("function.batch").operations(),
+        ["PutRuntimeManagementConfig"]
+    );
     assert_eq!(plan.change("function.steady").actions, ["no-op"]);
 
     let out = w.rtm(&["apply", "--auto-approve"]).expect_code(0);
     assert!(
-        out.stdout.contains("Apply complete: 2 changed, 0 failed, 0 skipped."),
+        out.stdout
+            .contains("Apply complete: 2 changed, 0 failed, 0 skipped."),
         "{}",
         out.stdout
     );
@@ -196,8 +220,15 @@ async fn plan_shows_changes_apply_converges_and_the_next_plan_is_empty() {
     assert_eq!(fleet::mode(&c, "batch", "$LATEST").await.0, "Auto");
     let api = fleet::configuration(&c, "api").await;
     assert_eq!(api.memory_size(), Some(256));
-    let vars = api.environment().and_then(|e| e.variables()).cloned().unwrap_or_default();
-    assert_eq!(vars.get("API_KEY").map(String::as_str), Some("hunter2-secret"));
+    let vars = api
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        vars.get("API_KEY").map(String::as_str),
+        Some("hunter2-secret")
+    );
 
     w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
     let state = std::fs::read_dir(w.rtm.path().join("state")).expect("state dir");
@@ -254,12 +285,21 @@ function "orders" {{
         ]
     );
     let human = w.rtm(&["plan"]).expect_code(0);
-    assert!(human.stdout.contains("-/+ runtime_management.update_runtime_on"), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("-/+ runtime_management.update_runtime_on"),
+        "{}",
+        human.stdout
+    );
 
     w.rtm(&["apply", "--auto-approve"]).expect_code(0);
     let conf = fleet::configuration(&c, "orders").await;
     assert_eq!(conf.runtime().map(|r| r.as_str()), Some("python3.12"));
-    assert_eq!(fleet::mode(&c, "orders", "$LATEST").await, ("Manual".into(), Some(new.clone())));
+    assert_eq!(
+        fleet::mode(&c, "orders", "$LATEST").await,
+        ("Manual".into(), Some(new.clone()))
+    );
     assert_eq!(fleet::running_arn(&c, "orders").await, new);
     w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
@@ -269,7 +309,12 @@ async fn a_published_version_changes_mode_by_qualifier_and_latest_is_untouched()
     let w = Workspace::new(&[]);
     let c = w.sim.client().await;
     fleet::create(&c, "billing", "python3.12").await;
-    let v = c.publish_version().function_name("billing").send().await.expect("publish");
+    let v = c
+        .publish_version()
+        .function_name("billing")
+        .send()
+        .await
+        .expect("publish");
     let version = v.version().expect("version").to_string();
     w.config(&format!(
         r#"
@@ -282,12 +327,15 @@ function "billing_v{version}" {{
 }}
 "#
     ));
-    let plan = plan_json(&w.rtm(&["--region", "us-east-1", "plan", "--format", "json"]).expect_code(0));
+    let plan = plan_json(&w.rtm(&["plan", "--format", "json"]).expect_code(0));
     let change = plan.change(&format!("function.billing_v{version}"));
     assert_eq!(change.qualifier, version);
     assert_eq!(change.steps[0].request["Qualifier"], version.as_str());
     w.rtm(&["apply", "--auto-approve"]).expect_code(0);
-    assert_eq!(fleet::mode(&c, "billing", &version).await.0, "FunctionUpdate");
+    assert_eq!(
+        fleet::mode(&c, "billing", &version).await.0,
+        "FunctionUpdate"
+    );
     assert_eq!(fleet::mode(&c, "billing", "$LATEST").await.0, "Auto");
 }
 
@@ -319,17 +367,40 @@ function "two" {
     );
     w.rtm(&["plan", "--out", "changes.plan"]).expect_code(0);
     let shown = w.rtm(&["show", "changes.plan"]).expect_code(0);
-    assert!(shown.stdout.contains("Plan: 2 to change, 0 unchanged."), "{}", shown.stdout);
+    assert!(
+        shown.stdout.contains("Plan: 2 to change, 0 unchanged."),
+        "{}",
+        shown.stdout
+    );
 
     // Someone changes `one` out of band between plan and apply.
     fleet::set_memory(&c, "one", 1024).await;
 
     let out = w.rtm(&["apply", "changes.plan"]).expect_code(1);
-    assert!(out.stdout.contains("Apply complete: 1 changed, 1 failed, 0 skipped."), "{}", out.stdout);
-    assert!(out.stdout.contains("function.one: ChangedSincePlan"), "{}", out.stdout);
-    assert!(out.stdout.contains("memory_size was 128, is now 1024"), "{}", out.stdout);
-    assert_eq!(fleet::configuration(&c, "one").await.memory_size(), Some(1024));
-    assert_eq!(fleet::configuration(&c, "two").await.memory_size(), Some(512));
+    assert!(
+        out.stdout
+            .contains("Apply complete: 1 changed, 1 failed, 0 skipped."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("function.one: ChangedSincePlan"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("memory_size was 128, is now 1024"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        fleet::configuration(&c, "one").await.memory_size(),
+        Some(1024)
+    );
+    assert_eq!(
+        fleet::configuration(&c, "two").await.memory_size(),
+        Some(512)
+    );
 
     // The same plan file is now stale as a whole: state moved on.
     let out = w.rtm(&["apply", "changes.plan"]).expect_code(1);
@@ -345,8 +416,16 @@ async fn a_saved_plan_is_refused_when_the_configuration_changed() {
     w.rtm(&["plan", "--out", "p.plan"]).expect_code(0);
     w.config("function \"one\" {\n  configuration {\n    memory_size = 1024\n  }\n}\n");
     let out = w.rtm(&["apply", "p.plan"]).expect_code(1);
-    assert!(out.stderr.contains("saved plan is stale: the configuration changed"), "{}", out.stderr);
-    assert_eq!(fleet::configuration(&c, "one").await.memory_size(), Some(128));
+    assert!(
+        out.stderr
+            .contains("saved plan is stale: the configuration changed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fleet::configuration(&c, "one").await.memory_size(),
+        Some(128)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,11 +451,24 @@ function "ghost" {
     let out = w.rtm(&["plan", "--format", "json"]).expect_code(1);
     let plan = plan_json(&out);
     assert_eq!((plan.summary.change, plan.summary.error), (1, 1));
-    assert_eq!(plan.diagnostics[0].address.as_deref(), Some("function.ghost"));
-    assert!(plan.diagnostics[0].message.contains("not found"), "{}", plan.diagnostics[0].message);
+    assert_eq!(
+        plan.diagnostics[0].address.as_deref(),
+        Some("function.ghost")
+    );
+    assert!(
+        plan.diagnostics[0].message.contains("not found"),
+        "{}",
+        plan.diagnostics[0].message
+    );
     assert_eq!(plan.diagnostics[0].severity, "error");
     // Targeting away from it plans cleanly.
-    w.rtm(&["plan", "--target", "function.present", "--detailed-exitcode"]).expect_code(2);
+    w.rtm(&[
+        "plan",
+        "--target",
+        "function.present",
+        "--detailed-exitcode",
+    ])
+    .expect_code(2);
     let out = w.rtm(&["plan", "--target", "function.nope"]).expect_code(1);
     assert!(out.stderr.contains("matches no function"), "{}", out.stderr);
 }
@@ -398,10 +490,18 @@ async fn a_second_rtm_on_the_same_state_is_told_who_holds_the_lock() {
     let c = w.sim.client().await;
     fleet::create(&c, "one", "python3.12").await;
     w.config("function \"one\" {\n  configuration {\n    timeout = 9\n  }\n}\n");
-    let held = rtm::state::Store::open(&w.rtm.path().join("state"), "apply", std::time::Duration::ZERO)
-        .expect("open state");
+    let held = rtm::state::Store::open(
+        &w.rtm.path().join("state"),
+        "apply",
+        std::time::Duration::ZERO,
+    )
+    .expect("open state");
     let out = w.rtm(&["plan"]).expect_code(1);
-    assert!(out.stderr.contains("state is locked by rtm apply (pid "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("state is locked by rtm apply (pid "),
+        "{}",
+        out.stderr
+    );
     let started = std::time::Instant::now();
     let out = w.rtm(&["plan", "--lock-timeout", "1s"]).expect_code(1);
     assert!(started.elapsed() >= std::time::Duration::from_millis(900));

@@ -24,7 +24,14 @@ impl Emulator {
     /// Starts `rtm sim serve` on a free port with fast updates, plus `extra` flags.
     pub fn start(extra: &[&str]) -> Emulator {
         let mut child = Command::new(RTM)
-            .args(["sim", "serve", "--listen", "127.0.0.1:0", "--update-delay-ms", "50"])
+            .args([
+                "sim",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--update-delay-ms",
+                "50",
+            ])
             .args(extra)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -33,7 +40,9 @@ impl Emulator {
             .expect("spawn rtm sim serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read SIM_READY");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read SIM_READY");
         let url = line
             .trim()
             .strip_prefix("SIM_READY ")
@@ -51,7 +60,9 @@ impl Emulator {
         let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .http_client(http)
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new("test", "test", None, None, "test"))
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
             .endpoint_url(&self.url)
             .load()
             .await;
@@ -70,7 +81,12 @@ impl Emulator {
 
     /// `rtm sim SUBCOMMAND --endpoint URL ARGS`.
     pub fn admin(&self, args: &[&str]) -> super::Output {
-        let mut all: Vec<String> = vec!["sim".into(), args[0].into(), "--endpoint".into(), self.url.clone()];
+        let mut all: Vec<String> = vec![
+            "sim".into(),
+            args[0].into(),
+            "--endpoint".into(),
+            self.url.clone(),
+        ];
         all.extend(args[1..].iter().map(|s| s.to_string()));
         super::run_in(std::path::Path::new("."), &all, &[], None)
     }
@@ -100,17 +116,31 @@ pub async fn create(client: &Client, name: &str, runtime: &str) {
         .runtime(Runtime::from(runtime))
         .handler("app.handler")
         .role(ROLE)
-        .code(FunctionCode::builder().zip_file(Blob::new(b"PK\x05\x06fake".to_vec())).build())
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(b"PK\x05\x06fake".to_vec()))
+                .build(),
+        )
         .send()
         .await
-        .unwrap_or_else(|e| panic!("create {name}: {}", aws_sdk_lambda::error::DisplayErrorContext(&e)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "create {name}: {}",
+                aws_sdk_lambda::error::DisplayErrorContext(&e)
+            )
+        });
     wait_active(client, name).await;
 }
 
 /// Waits until the function is Active and not updating.
 pub async fn wait_active(client: &Client, name: &str) {
     for _ in 0..200 {
-        let c = client.get_function().function_name(name).send().await.expect("get_function");
+        let c = client
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .expect("get_function");
         let conf = c.configuration().expect("configuration");
         let active = conf.state().map(|s| s.as_str()) == Some("Active");
         let updating = conf.last_update_status().map(|s| s.as_str()) == Some("InProgress");
@@ -146,7 +176,12 @@ pub async fn put_mode(client: &Client, name: &str, qualifier: &str, mode: &str, 
         .set_runtime_version_arn(arn.map(str::to_string))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("put mode {name}: {}", aws_sdk_lambda::error::DisplayErrorContext(&e)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "put mode {name}: {}",
+                aws_sdk_lambda::error::DisplayErrorContext(&e)
+            )
+        });
 }
 
 /// (mode, pinned ARN) of a version.
@@ -159,12 +194,17 @@ pub async fn mode(client: &Client, name: &str, qualifier: &str) -> (String, Opti
         .await
         .expect("get_runtime_management_config");
     (
-        out.update_runtime_on().map(|m| m.as_str().to_string()).unwrap_or_default(),
+        out.update_runtime_on()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
         out.runtime_version_arn().map(str::to_string),
     )
 }
 
-pub async fn configuration(client: &Client, name: &str) -> aws_sdk_lambda::types::FunctionConfiguration {
+pub async fn configuration(
+    client: &Client,
+    name: &str,
+) -> aws_sdk_lambda::types::FunctionConfiguration {
     client
         .get_function()
         .function_name(name)
