@@ -2,4 +2,5 @@
 //! drives the real `rtm` binary or the real aws-sdk-lambda client against the
 //! emulator over HTTP.
 
-mod support; // the `rtm` binary runner shared by every module
+mod config_validate;
+mod support; // the `rtm` binary runner shared by every module // rtm validate: the invalid corpus, examples, variables, formats

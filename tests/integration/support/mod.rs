@@ -99,12 +99,22 @@ impl Rtm {
     /// same directory can be used for the next command.
     pub fn run(&mut self) -> Output {
         let args = std::mem::take(&mut self.args);
-        run_in(self.dir.path(), &args, &self.env, self.stdin.take().as_deref())
+        run_in(
+            self.dir.path(),
+            &args,
+            &self.env,
+            self.stdin.take().as_deref(),
+        )
     }
 }
 
 /// Runs `rtm ARGS` in `dir` with the given environment (plus a clean AWS one).
-pub fn run_in(dir: &Path, args: &[String], env: &[(String, String)], stdin: Option<&str>) -> Output {
+pub fn run_in(
+    dir: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    stdin: Option<&str>,
+) -> Output {
     use std::io::Write;
     let mut cmd = Command::new(RTM);
     cmd.current_dir(dir)
