@@ -29,7 +29,13 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Configuration directory: every *.rtm.hcl file in it is read, in name order.
-    #[arg(short = 'C', long = "dir", global = true, default_value = ".", value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        long = "dir",
+        global = true,
+        default_value = ".",
+        value_name = "DIR"
+    )]
     pub dir: PathBuf,
     /// Set a variable: --var env=dev (repeatable).
     #[arg(long = "var", global = true, value_name = "NAME=VALUE")]

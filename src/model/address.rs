@@ -2,7 +2,9 @@ use std::fmt;
 
 /// The address of one declared function instance: `function.orders` or
 /// `function.worker["resize"]` for a `for_each` instance.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(into = "String", try_from = "String")]
 pub struct Address {
     label: String,
@@ -100,7 +102,11 @@ mod tests {
 
     #[test]
     fn round_trips_plain_and_keyed_addresses() {
-        for text in ["function.orders", "function.worker[\"resize\"]", "function.w[\"a\\\"b\"]"] {
+        for text in [
+            "function.orders",
+            "function.worker[\"resize\"]",
+            "function.w[\"a\\\"b\"]",
+        ] {
             assert_eq!(Address::parse(text).unwrap().to_string(), text);
         }
     }
@@ -115,9 +121,21 @@ mod tests {
     #[test]
     fn label_target_selects_all_instances() {
         let target = Address::parse("function.worker").unwrap();
-        assert!(Address::parse("function.worker[\"a\"]").unwrap().matches_target(&target));
-        assert!(!Address::parse("function.workers").unwrap().matches_target(&target));
+        assert!(
+            Address::parse("function.worker[\"a\"]")
+                .unwrap()
+                .matches_target(&target)
+        );
+        assert!(
+            !Address::parse("function.workers")
+                .unwrap()
+                .matches_target(&target)
+        );
         let exact = Address::parse("function.worker[\"a\"]").unwrap();
-        assert!(!Address::parse("function.worker[\"b\"]").unwrap().matches_target(&exact));
+        assert!(
+            !Address::parse("function.worker[\"b\"]")
+                .unwrap()
+                .matches_target(&exact)
+        );
     }
 }

@@ -197,7 +197,10 @@ impl Configuration {
             .collect();
         if let Some(vars) = &self.environment {
             for (k, v) in vars {
-                out.push((format!("{ENVIRONMENT_PREFIX}{k}"), AttrValue::String(v.clone())));
+                out.push((
+                    format!("{ENVIRONMENT_PREFIX}{k}"),
+                    AttrValue::String(v.clone()),
+                ));
             }
         }
         out
@@ -217,7 +220,10 @@ mod tests {
     fn attributes_list_only_what_is_set() {
         let c = Configuration {
             memory_size: Some(512),
-            environment: Some(BTreeMap::from([("B".into(), "2".into()), ("A".into(), "1".into())])),
+            environment: Some(BTreeMap::from([
+                ("B".into(), "2".into()),
+                ("A".into(), "1".into()),
+            ])),
             vpc_config: Some(VpcConfig {
                 subnet_ids: Some(vec!["subnet-1".into()]),
                 ..Default::default()

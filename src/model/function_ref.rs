@@ -6,7 +6,9 @@ use regex::Regex;
 /// A reference to a Lambda function as a user may write it: a bare name, a
 /// partial ARN (`123456789012:function:name`) or a full ARN. A qualifier
 /// written after the name (`name:7`) is returned apart by [`FunctionRef::parse`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct FunctionRef {
     pub name: String,
     pub region: Option<String>,
@@ -50,7 +52,9 @@ impl FunctionRef {
             .ok_or_else(|| FunctionRefError::Pattern(text.to_string()))?;
         let is_arn = text.contains(":function:") || text.starts_with("arn:");
         // `arn:aws:lambda:` without region/account is not a usable ARN.
-        if text.starts_with("arn:") && (caps.name("region").is_none() || caps.name("account").is_none()) {
+        if text.starts_with("arn:")
+            && (caps.name("region").is_none() || caps.name("account").is_none())
+        {
             return Err(FunctionRefError::Pattern(text.to_string()));
         }
         let name = caps["name"].to_string();
@@ -109,9 +113,10 @@ mod tests {
         let (r, _) = FunctionRef::parse("123456789012:function:my-function").unwrap();
         assert_eq!(r.account.as_deref(), Some("123456789012"));
         assert_eq!(r.api_name(), "123456789012:function:my-function");
-        let (r, q) =
-            FunctionRef::parse("arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST")
-                .unwrap();
+        let (r, q) = FunctionRef::parse(
+            "arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST",
+        )
+        .unwrap();
         assert_eq!(r.region.as_deref(), Some("us-west-2"));
         assert_eq!(q.as_deref(), Some("$LATEST"));
         assert_eq!(
@@ -131,7 +136,10 @@ mod tests {
         assert!(FunctionRef::parse("has space").is_err());
         assert!(FunctionRef::parse("invalid:function:name").is_err());
         assert!(FunctionRef::parse("").is_err());
-        let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{}", "a".repeat(100));
+        let arn = format!(
+            "arn:aws:lambda:us-east-1:123456789012:function:{}",
+            "a".repeat(100)
+        );
         assert!(matches!(
             FunctionRef::parse(&arn),
             Err(FunctionRefError::ArnTooLong(..))

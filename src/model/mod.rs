@@ -14,14 +14,14 @@ mod runtime;
 
 pub use address::Address;
 pub use configuration::{
-    Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig, ATTRIBUTE_PATHS,
+    ATTRIBUTE_PATHS, Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig,
 };
 pub use desired::{Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation};
 pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{Live, LiveRuntimeManagement};
 pub use runtime::{
-    Qualifier, QualifierError, RuntimeVersionArn, RuntimeVersionArnError, UpdateRuntimeOn,
-    DEPRECATED_RUNTIMES, RUNTIMES,
+    DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIMES, RuntimeVersionArn,
+    RuntimeVersionArnError, UpdateRuntimeOn,
 };
 
 /// A value of one managed attribute, as compared by the diff and stored in state.

@@ -6,22 +6,83 @@ use regex::Regex;
 
 /// Every `Runtime` identifier the Lambda API model accepts (botocore 1.43).
 pub const RUNTIMES: &[&str] = &[
-    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x",
-    "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7",
-    "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1",
-    "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided",
-    "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4",
-    "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13",
-    "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+    "provided.al2",
+    "nodejs18.x",
+    "python3.10",
+    "java17",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "python3.11",
+    "nodejs20.x",
+    "provided.al2023",
+    "python3.12",
+    "java21",
+    "python3.13",
+    "nodejs22.x",
+    "nodejs24.x",
+    "python3.14",
+    "java25",
+    "dotnet10",
+    "ruby4.0",
 ];
 
 /// Runtimes past their deprecation date: still valid identifiers, but a
 /// configuration that asks for one deserves a warning.
 pub const DEPRECATED_RUNTIMES: &[&str] = &[
-    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x",
-    "nodejs16.x", "nodejs18.x", "java8", "python2.7", "python3.6", "python3.7", "python3.8",
-    "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6",
-    "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "ruby3.2", "provided",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs18.x",
+    "java8",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "ruby3.2",
+    "provided",
 ];
 
 /// The runtime update mode of one function version (`UpdateRuntimeOn`).
@@ -63,7 +124,9 @@ impl FromStr for UpdateRuntimeOn {
             .into_iter()
             .find(|m| m.as_str() == s)
             .ok_or_else(|| {
-                format!("{s:?} is not an update mode; allowed: \"Auto\", \"FunctionUpdate\", \"Manual\"")
+                format!(
+                    "{s:?} is not an update mode; allowed: \"Auto\", \"FunctionUpdate\", \"Manual\""
+                )
             })
     }
 }
@@ -107,12 +170,13 @@ impl FromStr for Qualifier {
         if s == "$LATEST" {
             return Ok(Qualifier::Latest);
         }
-        if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = s.parse::<u64>() {
-                if n > 0 {
-                    return Ok(Qualifier::Version(n));
-                }
-            }
+        if !s.is_empty()
+            && s.len() <= 20
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n) = s.parse::<u64>()
+            && n > 0
+        {
+            return Ok(Qualifier::Version(n));
         }
         Err(QualifierError::NotAVersion(s.to_string()))
     }
@@ -133,7 +197,9 @@ impl<'de> serde::Deserialize<'de> for Qualifier {
 
 /// The ARN of one runtime version:
 /// `arn:aws:lambda:REGION::runtime:<64 lowercase hex>` (the account is empty).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct RuntimeVersionArn(String);
 
@@ -216,14 +282,22 @@ mod tests {
         let good = "arn:aws:lambda:eu-south-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6";
         let arn = RuntimeVersionArn::parse(good).unwrap();
         assert_eq!(arn.region(), "eu-south-1");
-        assert_eq!(arn.short(), "arn:aws:lambda:eu-south-1::runtime:7b62...e9e6");
-        assert!(RuntimeVersionArn::parse("arn:aws:lambda:eu-south-1:123456789012:runtime:ab").is_err());
+        assert_eq!(
+            arn.short(),
+            "arn:aws:lambda:eu-south-1::runtime:7b62...e9e6"
+        );
+        assert!(
+            RuntimeVersionArn::parse("arn:aws:lambda:eu-south-1:123456789012:runtime:ab").is_err()
+        );
         assert!(RuntimeVersionArn::parse(&good.to_uppercase()).is_err());
     }
 
     #[test]
     fn modes_parse_exactly() {
-        assert_eq!("Manual".parse::<UpdateRuntimeOn>().unwrap(), UpdateRuntimeOn::Manual);
+        assert_eq!(
+            "Manual".parse::<UpdateRuntimeOn>().unwrap(),
+            UpdateRuntimeOn::Manual
+        );
         assert!("manual".parse::<UpdateRuntimeOn>().is_err());
     }
 }
