@@ -153,8 +153,13 @@ impl D {
         self.label = Some(label.into());
         self
     }
+    /// Adds a line of help (several are kept, one per line).
     pub fn help(mut self, help: impl Into<String>) -> D {
-        self.help = Some(help.into());
+        let help = help.into();
+        self.help = Some(match self.help.take() {
+            Some(prev) => format!("{prev}\n{help}"),
+            None => help,
+        });
         self
     }
     pub fn note(mut self, loc: &Loc, message: impl Into<String>) -> D {

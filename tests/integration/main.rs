@@ -2,5 +2,6 @@
 //! drives the real `rtm` binary or the real aws-sdk-lambda client against the
 //! emulator over HTTP.
 
-mod plan_apply;
-mod support; // the `rtm` binary runner and the emulator harness shared by every module // plan and apply against the emulator, checked with the SDK
+mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
+mod plan_apply; // plan and apply against the emulator, checked with the SDK
+mod support; // the `rtm` binary runner and the emulator harness shared by every module

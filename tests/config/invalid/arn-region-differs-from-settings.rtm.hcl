@@ -1,0 +1,13 @@
+# ARN in eu-west-1, settings in us-east-1
+# expect: 10:27 the function is in us-east-1
+settings {
+  region = "us-east-1"
+}
+
+function "a" {
+  runtime_management {
+    update_runtime_on   = "Manual"
+    runtime_version_arn = "arn:aws:lambda:eu-west-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6"
+    pin_until           = "2099-01-01"
+  }
+}

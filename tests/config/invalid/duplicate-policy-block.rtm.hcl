@@ -1,0 +1,7 @@
+# one policy per configuration
+# expect: 6:1 duplicate policy block
+policy {
+}
+
+policy {
+}

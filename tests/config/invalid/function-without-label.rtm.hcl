@@ -1,0 +1,4 @@
+# a function block needs a label
+# expect: 3:1 exactly one label
+function {
+}

@@ -1,0 +1,5 @@
+# $latest in lower case
+# expect: 4:15 aliases are not allowed
+function "a" {
+  qualifier = "$latest"
+}

@@ -1,0 +1,7 @@
+# timeout above 15 minutes
+# expect: 5:15 between 1 and 900
+function "a" {
+  configuration {
+    timeout = 901
+  }
+}

@@ -1,0 +1,5 @@
+# a misspelt default
+# expect: 4:3 did you mean "default"
+variable "env" {
+  defualt = "prod"
+}

@@ -1,0 +1,281 @@
+//! `rtm validate` over the invalid corpus (tests/config/invalid: one mistake
+//! per file, its expectation in a leading `# expect: LINE:COL phrase`
+//! comment), the valid examples, variables and output formats.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{Rtm, repo_root, run_in};
+
+#[derive(Debug, serde::Deserialize)]
+struct Report {
+    valid: bool,
+    error_count: usize,
+    function_count: Option<usize>,
+    diagnostics: Vec<Diag>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Diag {
+    severity: String,
+    file: String,
+    line: usize,
+    column: usize,
+    message: String,
+    help: Option<String>,
+    label: Option<String>,
+}
+
+impl Diag {
+    /// The headline, label and help together: a fixture's phrase may be in any.
+    fn text(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.message,
+            self.label.as_deref().unwrap_or(""),
+            self.help.as_deref().unwrap_or("")
+        )
+    }
+}
+
+struct Expect {
+    line: usize,
+    column: usize,
+    phrase: String,
+}
+
+fn expectation(path: &Path, text: &str) -> Expect {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# expect: "))
+        .unwrap_or_else(|| panic!("{} has no `# expect:` line", path.display()));
+    let (pos, phrase) = line.split_once(' ').expect("LINE:COL phrase");
+    let (l, c) = pos.split_once(':').expect("LINE:COL");
+    Expect {
+        line: l.parse().expect("line"),
+        column: c.parse().expect("column"),
+        phrase: phrase.to_string(),
+    }
+}
+
+fn validate_json(dir: &Path, extra: &[&str]) -> (i32, Report, String) {
+    let mut args: Vec<String> = vec!["-C".into(), dir.display().to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(["validate".into(), "--format".into(), "json".into()]);
+    let out = run_in(dir, &args, &[("NO_COLOR".into(), "1".into())], None);
+    let report: Report = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", out.stdout, out.stderr));
+    (out.code, report, out.stdout)
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = repo_root().join("tests/config/invalid");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".rtm.hcl"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_invalid_fixture_fails_at_its_line_and_column_with_its_message() {
+    let files = corpus();
+    assert!(files.len() >= 40, "the corpus has {} files", files.len());
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read fixture");
+        let expect = expectation(path, &text);
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join(&name), &text).expect("write");
+        let (code, report, raw) = validate_json(tmp.path(), &[]);
+        let found = report.diagnostics.iter().any(|d| {
+            d.severity == "error"
+                && d.file.ends_with(&name)
+                && d.line == expect.line
+                && d.column == expect.column
+                && d.text().contains(&expect.phrase)
+        });
+        if code != 1 || report.valid || report.error_count == 0 || !found {
+            failures.push(format!(
+                "{name}: expected exit 1 and an error at {}:{} containing {:?}; got exit {code}:\n{raw}",
+                expect.line, expect.column, expect.phrase
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixtures failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Runs `rtm ARGS` in a temp dir holding `files`, with `env`.
+fn rtm_in(files: &[(&str, &str)], args: &[&str], env: &[(&str, &str)]) -> crate::support::Output {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).expect("write");
+    }
+    let mut envs: Vec<(String, String)> = vec![("NO_COLOR".into(), "1".into())];
+    envs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    run_in(tmp.path(), &args, &envs, None)
+}
+
+#[test]
+fn human_output_points_at_file_line_column_with_a_snippet() {
+    let out = rtm_in(
+        &[(
+            "functions.rtm.hcl",
+            "function \"orders\" {\n  runtime_management {\n    update_runtime_on   = \"Auto\"\n    runtime_version_arn = \"arn:aws:lambda:us-east-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6\"\n  }\n}\n",
+        )],
+        &["validate"],
+        &[],
+    )
+    .expect_code(1);
+    let text = out.stdout;
+    assert!(
+        text.contains(
+            "error: runtime_version_arn is only allowed with update_runtime_on = \"Manual\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--> functions.rtm.hcl:4:5"), "{text}");
+    assert!(text.contains("4 |     runtime_version_arn = "), "{text}");
+    assert!(text.contains("^^^^^^^^^^^^^^^^^^^ remove it"), "{text}");
+    assert!(text.contains("Error: 1 error"), "{text}");
+}
+
+#[test]
+fn all_errors_are_reported_in_one_run() {
+    let rtm = Rtm::new().file(
+        "a.rtm.hcl",
+        "function \"a\" {\n  name = 5\n  configuration {\n    memory_size = 64\n    timeout     = 901\n  }\n}\n",
+    );
+    let (code, report, _) = validate_json(rtm.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report.error_count, 3, "{report:?}");
+}
+
+#[test]
+fn examples_validate() {
+    for example in ["quickstart", "fleet", "rollback", "high-compliance"] {
+        let dir = repo_root().join("examples").join(example);
+        let (code, report, raw) = validate_json(&dir, &[]);
+        assert_eq!(code, 0, "examples/{example}:\n{raw}");
+        assert!(report.valid);
+        assert!(
+            report.function_count.unwrap_or(0) > 0,
+            "examples/{example}: {raw}"
+        );
+    }
+}
+
+const VARS: &str = "variable \"env\" {\n  default = \"prod\"\n}\n\nfunction \"a\" {\n  name = \"a-${var.env}\"\n}\n";
+
+#[test]
+fn a_var_for_an_undeclared_variable_is_an_error() {
+    let out = rtm_in(
+        &[("main.rtm.hcl", VARS)],
+        &["--var", "evn=dev", "validate"],
+        &[],
+    )
+    .expect_code(1);
+    assert!(
+        out.stdout.contains("no variable \"evn\" is declared"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("did you mean \"env\""),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_var_file_for_an_undeclared_variable_is_an_error_at_its_line() {
+    let out = rtm_in(
+        &[
+            ("main.rtm.hcl", VARS),
+            ("dev.tfvars", "env = \"dev\"\nregion = \"x\"\n"),
+        ],
+        &["--var-file", "dev.tfvars", "validate"],
+        &[],
+    )
+    .expect_code(1);
+    assert!(out.stdout.contains("dev.tfvars:2:1"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("variable \"region\" is not declared"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn variable_precedence_is_default_env_file_then_flag() {
+    // A space makes the function name invalid, so the error message shows
+    // which value won.
+    let files = [("main.rtm.hcl", VARS), ("v.hcl", "env = \"from file\"\n")];
+    let env = [("RTM_VAR_env", "from env")];
+    let out = rtm_in(&files, &["validate"], &env).expect_code(1);
+    assert!(out.stdout.contains("a-from env"), "{}", out.stdout);
+    let out = rtm_in(&files, &["--var-file", "v.hcl", "validate"], &env).expect_code(1);
+    assert!(out.stdout.contains("a-from file"), "{}", out.stdout);
+    let out = rtm_in(
+        &files,
+        &["--var-file", "v.hcl", "--var", "env=flag", "validate"],
+        &env,
+    )
+    .expect_code(0);
+    assert!(
+        out.stdout
+            .contains("Success! The configuration is valid (1 function)."),
+        "{}",
+        out.stdout
+    );
+    let out = rtm_in(&files, &["validate"], &[]).expect_code(0);
+    assert!(out.stdout.contains("Success!"), "{}", out.stdout);
+}
+
+#[test]
+fn warnings_do_not_fail_validate() {
+    let cfg = "function \"a\" {\n  runtime_management {\n    update_runtime_on   = \"Manual\"\n    runtime_version_arn = \"arn:aws:lambda:us-east-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6\"\n    pin_until           = \"2020-01-01\"\n  }\n  configuration {\n    runtime = \"python3.8\"\n  }\n}\n";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("main.rtm.hcl"), cfg).expect("write");
+    let (code, report, raw) = validate_json(tmp.path(), &[]);
+    assert_eq!(code, 0, "{raw}");
+    let warnings: Vec<&Diag> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == "warning")
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|d| d.message.contains("in the past") && d.line == 5),
+        "{raw}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|d| d.message.contains("deprecated") && d.line == 8),
+        "{raw}"
+    );
+    let out = rtm_in(&[("main.rtm.hcl", cfg)], &["validate"], &[]).expect_code(0);
+    assert!(
+        out.stdout
+            .contains("warning: runtime \"python3.8\" is deprecated"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Success!"), "{}", out.stdout);
+}
+
+#[test]
+fn a_directory_without_config_files_is_an_error() {
+    let out = Rtm::new().arg("validate").run().expect_code(1);
+    assert!(out.stderr.contains("no *.rtm.hcl files"), "{}", out.stderr);
+}
