@@ -385,6 +385,7 @@ impl Lambda {
         timeout: Duration,
     ) -> Result<UpdateOutcome, Error> {
         let deadline = Instant::now() + timeout;
+        let mut delay = Duration::from_millis(150);
         loop {
             let live = self.get_function(function, Qualifier::Latest).await?;
             match live.last_update_status.as_deref() {
@@ -400,7 +401,10 @@ impl Lambda {
             if Instant::now() >= deadline {
                 return Ok(UpdateOutcome::TimedOut);
             }
-            tokio::time::sleep(poll).await;
+            // Most updates finish in well under a second: poll early, then
+            // back off to the waiter's interval.
+            tokio::time::sleep(delay.min(poll)).await;
+            delay = delay.saturating_mul(2);
         }
     }
 }

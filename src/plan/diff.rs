@@ -434,12 +434,11 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
                         .into(),
                 ),
             ));
-            if lifted {
-                notes.push(
-                    "while $LATEST is Manual its runtime cannot change, so the pin is lifted for the update and set again"
-                        .into(),
-                );
-            }
+            notes.push(if lifted {
+                "while $LATEST is Manual its runtime cannot change, so the pin is lifted for the update and set again".into()
+            } else {
+                "while $LATEST is Manual its runtime cannot change, so the mode changes before the update".into()
+            });
         } else if mode_changes && m.mode != UpdateRuntimeOn::Manual {
             steps.push(put_step(
                 &function_name,

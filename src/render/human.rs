@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::{Styler, cause_text, is_multiline, lines_of, steps_line, value_text};
 use crate::plan::{Plan, Severity};
 
-const ALIGN_LIMIT: usize = 44;
+const ALIGN_LIMIT: usize = 52;
 
 pub fn plan(plan: &Plan, s: Styler) -> String {
     let mut out = String::new();

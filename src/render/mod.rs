@@ -23,6 +23,14 @@ fn value_text(v: &Option<AttrValue>) -> String {
     match v {
         None => "(none)".into(),
         Some(AttrValue::String(s)) if s == crate::plan::SENSITIVE => s.clone(),
+        // Runtime version ARNs differ only in their 64-digit hash: show its
+        // ends, as a reviewer compares them.
+        Some(AttrValue::String(s)) if s.contains("::runtime:") => {
+            match crate::model::RuntimeVersionArn::parse(s) {
+                Ok(arn) => format!("{:?}", arn.short()),
+                Err(_) => format!("{s:?}"),
+            }
+        }
         Some(v) => v.to_string(),
     }
 }
