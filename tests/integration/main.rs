@@ -3,5 +3,6 @@
 //! emulator over HTTP.
 
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
+mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
 mod support; // the `rtm` binary runner and the emulator harness shared by every module
