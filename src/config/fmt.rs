@@ -248,13 +248,7 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                     b'}' => {
                         if braces == 0 && stack.len() > 1 {
                             // Closes an interpolation or directive.
-                            let len = if i > 0 && b[i - 1] == b'~' { 1 } else { 1 };
-                            push(
-                                &mut out,
-                                Kind::TemplateSeqEnd,
-                                src.get(i..i + len)?,
-                                &mut spaces,
-                            );
+                            push(&mut out, Kind::TemplateSeqEnd, "}", &mut spaces);
                             stack.pop();
                         } else {
                             if let Some(Mode::Expr { braces }) = stack.last_mut() {
