@@ -93,6 +93,8 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::E
             },
         )?
     };
+    // Realign `=` as `rtm fmt` would; the edit itself keeps every comment.
+    let edited = crate::config::fmt::format_source(&edited).unwrap_or(edited);
     if edited == source {
         println!("{} already says that; nothing to change.", file.display());
         return Ok(ExitCode::SUCCESS);

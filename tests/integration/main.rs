@@ -2,6 +2,7 @@
 //! drives the real `rtm` binary or the real aws-sdk-lambda client against the
 //! emulator over HTTP.
 
+mod config_fmt; // rtm fmt: terraform-fmt golden files, --check, --diff, FILES
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
 mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands
 mod plan_apply; // plan and apply against the emulator, checked with the SDK

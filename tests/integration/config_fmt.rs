@@ -1,0 +1,191 @@
+//! `rtm fmt`: golden files produced by `terraform fmt -` (tests/config/fmt:
+//! NAME.in.hcl -> NAME.golden.hcl), --check, --diff, explicit FILES, and a
+//! live comparison with terraform when it is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::support::{repo_root, run_in};
+
+fn golden_pairs() -> Vec<(String, String, String)> {
+    let dir = repo_root().join("tests/config/fmt");
+    let mut out = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fmt fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".in.hcl"))
+        .collect();
+    names.sort();
+    for input in names {
+        let name = input
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".in.hcl", "");
+        let golden = dir.join(format!("{name}.golden.hcl"));
+        out.push((
+            name,
+            std::fs::read_to_string(&input).expect("input"),
+            std::fs::read_to_string(&golden).expect("golden"),
+        ));
+    }
+    out
+}
+
+fn rtm(dir: &Path, args: &[&str]) -> crate::support::Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    run_in(dir, &args, &[("NO_COLOR".into(), "1".into())], None)
+}
+
+#[test]
+fn formats_each_fixture_to_its_terraform_golden_file() {
+    let pairs = golden_pairs();
+    assert!(pairs.len() >= 4);
+    for (name, input, golden) in pairs {
+        assert_ne!(input, golden, "{name}: the input should need formatting");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = tmp.path().join("main.rtm.hcl");
+        std::fs::write(&file, &input).expect("write");
+
+        let out = rtm(tmp.path(), &["fmt", "--check"]).expect_code(1);
+        assert_eq!(out.stdout.trim(), "main.rtm.hcl", "{name}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            input,
+            "{name}: --check wrote"
+        );
+
+        let out = rtm(tmp.path(), &["fmt", "--check", "--diff"]).expect_code(1);
+        assert!(
+            out.stdout.contains("--- a/main.rtm.hcl"),
+            "{name}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("+++ b/main.rtm.hcl"),
+            "{name}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with('+') && !l.starts_with("+++"))
+        );
+
+        rtm(tmp.path(), &["fmt"]).expect_code(0);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), golden, "{name}");
+        let out = rtm(tmp.path(), &["fmt", "--check"]).expect_code(0);
+        assert_eq!(out.stdout, "", "{name}: formatting must be idempotent");
+    }
+}
+
+#[test]
+fn examples_are_already_formatted() {
+    for example in ["quickstart", "fleet", "rollback", "high-compliance"] {
+        let dir = repo_root().join("examples").join(example);
+        let out = rtm(&dir, &["-C", &dir.display().to_string(), "fmt", "--check"]);
+        assert_eq!(out.code, 0, "examples/{example}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn explicit_files_are_formatted_whatever_their_name() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("vars.hcl"), "a=1\nbb = 2\n").expect("write");
+    std::fs::write(tmp.path().join("other.rtm.hcl"), "x=1\n").expect("write");
+    rtm(tmp.path(), &["fmt", "vars.hcl"]).expect_code(0);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("vars.hcl")).unwrap(),
+        "a  = 1\nbb = 2\n"
+    );
+    // Only the named file was touched.
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("other.rtm.hcl")).unwrap(),
+        "x=1\n"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_and_left_alone() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = "function \"a\" {\n  name = \n}\n";
+    std::fs::write(tmp.path().join("main.rtm.hcl"), text).expect("write");
+    let out = rtm(tmp.path(), &["fmt"]).expect_code(1);
+    assert!(
+        out.stderr.contains("main.rtm.hcl:2:10: cannot format"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("main.rtm.hcl")).unwrap(),
+        text
+    );
+}
+
+/// When terraform is installed, rtm fmt must agree with it on every input
+/// this suite has (the golden inputs and the invalid corpus, which parses).
+#[test]
+fn agrees_with_terraform_fmt_when_installed() {
+    let Ok(probe) = Command::new("terraform")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    else {
+        eprintln!("terraform not installed; skipping the live comparison");
+        return;
+    };
+    if !probe.success() {
+        return;
+    }
+    let mut inputs: Vec<(String, String)> =
+        golden_pairs().into_iter().map(|(n, i, _)| (n, i)).collect();
+    for dir in [
+        "tests/config/invalid",
+        "examples/fleet",
+        "examples/rollback",
+    ] {
+        for e in std::fs::read_dir(repo_root().join(dir)).expect("dir") {
+            let p = e.expect("entry").path();
+            inputs.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).expect("read"),
+            ));
+        }
+    }
+    let mut disagreements = Vec::new();
+    for (name, input) in inputs {
+        let Some(theirs) = terraform_fmt(&input) else {
+            continue;
+        };
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("main.rtm.hcl"), &input).expect("write");
+        if rtm(tmp.path(), &["fmt"]).code != 0 {
+            continue;
+        }
+        let ours = std::fs::read_to_string(tmp.path().join("main.rtm.hcl")).expect("read");
+        if ours != theirs {
+            disagreements.push(name);
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "rtm fmt and terraform fmt disagree on: {disagreements:?}"
+    );
+}
+
+fn terraform_fmt(input: &str) -> Option<String> {
+    use std::io::Write;
+    let mut child = Command::new("terraform")
+        .args(["fmt", "-no-color", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
