@@ -235,7 +235,9 @@ impl Lambda {
             };
             let retryable = if err.is_throttle() {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                attempt < self.retry.max_attempts
+                // Throttles are the service pacing us, not a failure: allow
+                // more of them than other transient errors.
+                attempt < self.retry.max_attempts * 2
             } else if err.is_conflict() && retry_conflicts {
                 started.elapsed() < self.retry.conflict_budget
             } else if err.is_transient() {

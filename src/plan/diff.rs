@@ -509,6 +509,7 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
             update_runtime_on: live_mode,
             runtime_version_arn: live.runtime_management.runtime_version_arn.clone(),
             attributes: precondition_values,
+            update_in_progress: live.last_update_status.as_deref() == Some("InProgress"),
         },
         notes,
     })

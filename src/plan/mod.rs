@@ -221,6 +221,10 @@ pub struct Preconditions {
     /// Live values of the managed attributes (sensitive ones salted-hashed).
     #[serde(default)]
     pub attributes: BTreeMap<String, StoredValue>,
+    /// An update was in progress at plan time: its completion changes the
+    /// RevisionId again, so apply compares values, not the RevisionId.
+    #[serde(default)]
+    pub update_in_progress: bool,
 }
 
 impl Preconditions {
@@ -263,7 +267,7 @@ impl Preconditions {
                 return Some(format!("{path} {shown} outside rtm"));
             }
         }
-        if live.revision_id != self.revision_id {
+        if live.revision_id != self.revision_id && !self.update_in_progress {
             return Some(format!(
                 "RevisionId {} is now {}",
                 short_id(&self.revision_id),

@@ -2,6 +2,7 @@
 //! drives the real `rtm` binary or the real aws-sdk-lambda client against the
 //! emulator over HTTP.
 
+mod apply_resilience; // throttling storms, slow updates, failed updates, SIGKILL, two applies at once
 mod config_fmt; // rtm fmt: terraform-fmt golden files, --check, --diff, FILES
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
 mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands

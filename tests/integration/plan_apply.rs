@@ -26,6 +26,11 @@ impl Workspace {
 
     /// `rtm ARGS` against the emulator.
     pub fn rtm(&self, args: &[&str]) -> Output {
+        self.rtm_env(&[], args)
+    }
+
+    /// `rtm ARGS` against the emulator, with extra environment variables.
+    pub fn rtm_env(&self, extra: &[(&str, &str)], args: &[&str]) -> Output {
         let mut all = self.sim.rtm_args();
         all.extend(args.iter().map(|s| s.to_string()));
         let mut env = fleet::aws_env();
@@ -33,6 +38,7 @@ impl Workspace {
         // The emulator runs without quotas here: let rtm's client-side
         // limiter go faster than Lambda's, so fleet tests stay quick.
         env.push(("RTM_RATE_SCALE".into(), "50".into()));
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         crate::support::run_in(self.rtm.path(), &all, &env, None)
     }
 }

@@ -23,15 +23,14 @@ pub struct Emulator {
 impl Emulator {
     /// Starts `rtm sim serve` on a free port with fast updates, plus `extra` flags.
     pub fn start(extra: &[&str]) -> Emulator {
+        let delay: &[&str] = if extra.contains(&"--update-delay-ms") {
+            &[]
+        } else {
+            &["--update-delay-ms", "50"]
+        };
         let mut child = Command::new(RTM)
-            .args([
-                "sim",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--update-delay-ms",
-                "50",
-            ])
+            .args(["sim", "serve", "--listen", "127.0.0.1:0"])
+            .args(delay)
             .args(extra)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())

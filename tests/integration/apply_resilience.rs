@@ -1,0 +1,305 @@
+//! apply under pressure: throttling, slow updates and 409s, SIGKILL at random
+//! points, and two applies at once on the same state.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::plan_apply::{Workspace, plan_json};
+use crate::support::{RTM, fleet};
+
+/// A seed file of `count` Zip functions `svc-001`.. on python3.12.
+fn seed(count: usize) -> tempfile::NamedTempFile {
+    let f = tempfile::NamedTempFile::new().expect("seed");
+    std::fs::write(
+        f.path(),
+        format!(r#"{{"Functions": [{{"FunctionName": "svc", "Count": {count}, "Runtime": "python3.12"}}]}}"#),
+    )
+    .expect("write seed");
+    f
+}
+
+/// One for_each block over `svc-001`..: mode and memory for all of them.
+fn fleet_config(count: usize, mode: &str, memory: u32) -> String {
+    let names: Vec<String> = (1..=count).map(|i| format!("\"svc-{i:03}\"")).collect();
+    format!(
+        r#"
+settings {{
+  region = "us-east-1"
+}}
+
+function "svc" {{
+  for_each = toset([{}])
+  name     = each.key
+
+  runtime_management {{
+    update_runtime_on = "{mode}"
+  }}
+
+  configuration {{
+    memory_size = {memory}
+  }}
+}}
+"#,
+        names.join(", ")
+    )
+}
+
+async fn assert_fleet(w: &Workspace, count: usize, mode: &str, memory: i32) {
+    let c = w.sim.client().await;
+    for i in 1..=count {
+        let name = format!("svc-{i:03}");
+        assert_eq!(
+            fleet::configuration(&c, &name).await.memory_size(),
+            Some(memory),
+            "{name}"
+        );
+        assert_eq!(fleet::mode(&c, &name, "$LATEST").await.0, mode, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttling_storm_ends_in_the_right_state_with_no_error_surfaced() {
+    let s = seed(200);
+    let w = Workspace::new(&[
+        "--seed",
+        s.path().to_str().expect("path"),
+        "--quotas",
+        "--quota-scale",
+        "10",
+        "--throttle-rate",
+        "0.3",
+    ]);
+    w.config(&fleet_config(200, "FunctionUpdate", 512));
+    let out = w.rtm_env(
+        &[("RTM_RATE_SCALE", "10")],
+        &["apply", "--auto-approve", "--parallelism", "50"],
+    );
+    let out = out.expect_code(0);
+    assert!(
+        out.stdout
+            .contains("Apply complete: 200 changed, 0 failed, 0 skipped."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stderr.contains("TooManyRequests"),
+        "a throttle reached the user:\n{}",
+        out.stderr
+    );
+    let stats = w.sim.admin(&["stats", "--json"]).expect_code(0);
+    let stats: serde_json::Value = serde_json::from_str(&stats.stdout).expect("stats JSON");
+    assert!(
+        stats["Throttled"].as_u64().unwrap_or(0) > 100,
+        "the storm did not happen: {stats}"
+    );
+    w.sim
+        .admin(&["faults", "--throttle-rate", "0", "--quotas", "false"])
+        .expect_code(0);
+    assert_fleet(&w, 200, "FunctionUpdate", 512).await;
+    w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_updates_are_waited_for_and_an_update_in_flight_at_plan_time_is_waited_out() {
+    let w = Workspace::new(&["--update-delay-ms", "1500"]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "slow", "python3.11").await;
+    // Someone else is updating an unmanaged field as rtm starts.
+    c.update_function_configuration()
+        .function_name("slow")
+        .description("deploy in flight")
+        .send()
+        .await
+        .expect("out-of-band update");
+    w.config(
+        r#"
+function "slow" {
+  runtime_management {
+    update_runtime_on = "FunctionUpdate"
+  }
+  configuration {
+    runtime     = "python3.12"
+    memory_size = 1024
+  }
+}
+"#,
+    );
+    let started = Instant::now();
+    let out = w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(
+        out.stdout.contains("apply waits for it to finish"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(2500),
+        "did not wait for both updates"
+    );
+    let conf = fleet::configuration(&c, "slow").await;
+    assert_eq!(conf.memory_size(), Some(1024));
+    assert_eq!(conf.runtime().map(|r| r.as_str()), Some("python3.12"));
+    assert_eq!(conf.description(), Some("deploy in flight"));
+    assert_eq!(
+        conf.last_update_status().map(|s| s.as_str()),
+        Some("Successful")
+    );
+    w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_update_is_reported_with_its_reason_code() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "fragile", "python3.12").await;
+    fleet::create(&c, "sturdy", "python3.12").await;
+    w.sim
+        .admin(&[
+            "faults",
+            "--fail-next-update",
+            "fragile",
+            "--reason-code",
+            "EniLimitExceeded",
+        ])
+        .expect_code(0);
+    w.config(
+        "function \"fragile\" {\n  configuration {\n    timeout = 60\n  }\n}\n\nfunction \"sturdy\" {\n  configuration {\n    timeout = 60\n  }\n}\n",
+    );
+    let out = w.rtm(&["apply", "--auto-approve"]).expect_code(1);
+    assert!(
+        out.stdout
+            .contains("Apply complete: 1 changed, 1 failed, 0 skipped."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("function.fragile: UpdateFailed"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("EniLimitExceeded"), "{}", out.stdout);
+    assert_eq!(fleet::configuration(&c, "fragile").await.timeout(), Some(3));
+    // The next plan shows exactly the remaining work.
+    let plan = plan_json(&w.rtm(&["plan", "--format", "json"]).expect_code(0));
+    assert_eq!(plan.summary.change, 1);
+    assert_eq!(plan.change("function.fragile").actions, ["update"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_at_random_points_leaves_state_that_plans_the_rest_and_converges() {
+    const FUNCTIONS: usize = 50;
+    const RUNS: usize = 20;
+    let s = seed(FUNCTIONS);
+    let w = Workspace::new(&[
+        "--seed",
+        s.path().to_str().expect("path"),
+        "--update-delay-ms",
+        "100",
+    ]);
+    let mut killed_mid_way = 0;
+    for run in 0..RUNS {
+        let (mode, memory) = if run % 2 == 0 {
+            ("FunctionUpdate", 256 + run as u32)
+        } else {
+            ("Auto", 256 + run as u32)
+        };
+        w.config(&fleet_config(FUNCTIONS, mode, memory));
+        let mut args = w.sim.rtm_args();
+        args.extend(["apply", "--auto-approve", "--parallelism", "8"].map(String::from));
+        let mut child = Command::new(RTM)
+            .current_dir(w.rtm.path())
+            .args(&args)
+            .envs(fleet::aws_env())
+            .env("RTM_RATE_SCALE", "50")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn apply");
+        // Somewhere between planning and the last steps.
+        let wait = 150 + (run as u64 * 97) % 900;
+        std::thread::sleep(Duration::from_millis(wait));
+        let finished = child.try_wait().expect("try_wait").is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+
+        let plan = plan_json(&w.rtm(&["plan", "--format", "json"]).expect_code(0));
+        assert_eq!(plan.summary.error, 0, "run {run}");
+        assert_eq!(
+            plan.summary.change + plan.summary.no_op,
+            FUNCTIONS,
+            "run {run}"
+        );
+        if !finished && plan.summary.change > 0 && plan.summary.change < FUNCTIONS {
+            killed_mid_way += 1;
+        }
+        for change in plan.changes.iter().filter(|c| c.actions == ["update"]) {
+            // Only what is still different is planned.
+            for a in &change.attributes {
+                assert_ne!(
+                    a.before, a.after,
+                    "run {run}: {} {}",
+                    change.address, a.path
+                );
+            }
+        }
+        let out = w
+            .rtm(&["apply", "--auto-approve", "--parallelism", "16"])
+            .expect_code(0);
+        assert!(
+            out.stdout.contains(" 0 failed, 0 skipped."),
+            "run {run}: {}",
+            out.stdout
+        );
+        w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
+        if run == RUNS - 1 {
+            assert_fleet(&w, FUNCTIONS, mode, memory as i32).await;
+        }
+    }
+    assert!(
+        killed_mid_way >= 5,
+        "only {killed_mid_way} of {RUNS} kills landed mid-apply"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_applies_at_once_one_runs_and_the_other_is_told_about_the_lock() {
+    let s = seed(10);
+    let w = Workspace::new(&[
+        "--seed",
+        s.path().to_str().expect("path"),
+        "--update-delay-ms",
+        "400",
+    ]);
+    w.config(&fleet_config(10, "FunctionUpdate", 640));
+    let spawn = || {
+        let mut args = w.sim.rtm_args();
+        args.extend(["apply", "--auto-approve"].map(String::from));
+        Command::new(RTM)
+            .current_dir(w.rtm.path())
+            .args(&args)
+            .envs(fleet::aws_env())
+            .env("RTM_RATE_SCALE", "50")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn apply")
+    };
+    let a = spawn();
+    let b = spawn();
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    let codes = [a.status.code(), b.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "{codes:?}"
+    );
+    let loser = if a.status.code() == Some(1) { &a } else { &b };
+    let stderr = String::from_utf8_lossy(&loser.stderr);
+    assert!(
+        stderr.contains("state is locked by rtm apply (pid "),
+        "{stderr}"
+    );
+    w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
+    assert_fleet(&w, 10, "FunctionUpdate", 640).await;
+}
