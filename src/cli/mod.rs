@@ -170,12 +170,26 @@ pub fn run() -> ExitCode {
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
     };
+    if std::env::var_os("RTM_REPORT_PEAK_MEMORY").is_some() {
+        report_peak_memory();
+    }
     match result {
         Ok(code) => code,
         Err(e) => {
             report_error(&e);
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// For benchmarks: the process's peak resident memory (VmHWM), on stderr.
+fn report_peak_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+        eprintln!(
+            "rtm peak memory: {}",
+            line.trim_start_matches("VmHWM:").trim()
+        );
     }
 }
 
