@@ -1091,3 +1091,123 @@ fn for_each_instances(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LoadOptions, load};
+    use crate::model::{Address, Qualifier, UpdateRuntimeOn};
+
+    fn load_text(
+        text: &str,
+        tweak: impl FnOnce(&mut LoadOptions),
+    ) -> Result<super::Loaded, super::Error> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.rtm.hcl"), text).expect("write");
+        let mut opts = LoadOptions::new(dir.path(), jiff::civil::date(2026, 11, 21));
+        tweak(&mut opts);
+        load(&opts)
+    }
+
+    const FLEET: &str = r#"
+variable "env" {
+  default = "prod"
+}
+
+defaults {
+  runtime_management {
+    update_runtime_on = "Auto"
+  }
+  configuration {
+    runtime     = "python3.12"
+    memory_size = 256
+  }
+}
+
+policy {
+  allow_manual = false
+}
+
+# a comment before the block
+function "api" {
+  configuration {
+    memory_size = 1024
+  }
+}
+
+function "worker" {
+  for_each = { resize = 512, thumb = 128 }
+  name     = "${each.key}-${var.env}"
+  configuration {
+    memory_size = each.value
+  }
+}
+
+function "v7" {
+  name      = "api"
+  qualifier = "7"
+}
+"#;
+
+    #[test]
+    fn defaults_fill_each_field_the_function_does_not_set() {
+        let loaded = load_text(FLEET, |_| {}).expect("valid");
+        let d = &loaded.desired;
+        assert!(!d.policy.allow_manual);
+        let api = &d.functions[&Address::new("api", None)];
+        assert_eq!(api.function.name, "api");
+        assert_eq!(api.qualifier, Qualifier::Latest);
+        assert_eq!(api.configuration.memory_size, Some(1024));
+        assert_eq!(api.configuration.runtime.as_deref(), Some("python3.12"));
+        assert_eq!(
+            api.runtime_management.as_ref().map(|r| r.update_runtime_on),
+            Some(UpdateRuntimeOn::Auto)
+        );
+        // The block's own line, not the comment's: rollback edits from here.
+        assert_eq!(
+            (api.source.line, api.source.column, api.source.for_each),
+            (21, 1, false)
+        );
+        assert!(api.source.file.ends_with("main.rtm.hcl"));
+        let resize = &d.functions[&Address::new("worker", Some("resize".into()))];
+        assert_eq!(resize.function.name, "resize-prod");
+        assert_eq!(resize.configuration.memory_size, Some(512));
+        assert!(resize.source.for_each);
+        // A published version takes runtime management from defaults, never configuration.
+        let v7 = &d.functions[&Address::new("v7", None)];
+        assert_eq!(v7.qualifier, Qualifier::Version(7));
+        assert!(v7.configuration.is_empty());
+        assert!(v7.runtime_management.is_some());
+    }
+
+    #[test]
+    fn command_line_variables_override_the_environment() {
+        let loaded = load_text(FLEET, |o| {
+            o.env_vars = vec![("env".into(), "staging".into())];
+            o.vars = vec![("env".into(), "dev".into())];
+        })
+        .expect("valid");
+        assert!(
+            loaded
+                .desired
+                .functions
+                .contains_key(&Address::new("worker", Some("thumb".into())))
+        );
+        let thumb = &loaded.desired.functions[&Address::new("worker", Some("thumb".into()))];
+        assert_eq!(thumb.function.name, "thumb-dev");
+    }
+
+    #[test]
+    fn typed_variables_convert_command_line_strings() {
+        let text = "variable \"mem\" {\n  type    = number\n  default = 128\n}\n\nfunction \"a\" {\n  configuration {\n    memory_size = var.mem\n  }\n}\n";
+        let loaded =
+            load_text(text, |o| o.vars = vec![("mem".into(), "2048".into())]).expect("valid");
+        assert_eq!(
+            loaded.desired.functions[&Address::new("a", None)]
+                .configuration
+                .memory_size,
+            Some(2048)
+        );
+        let err = load_text(text, |o| o.vars = vec![("mem".into(), "lots".into())]);
+        assert!(matches!(err, Err(super::Error::Invalid(_))));
+    }
+}

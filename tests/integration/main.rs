@@ -4,6 +4,7 @@
 
 mod apply_resilience; // throttling storms, slow updates, failed updates, SIGKILL, two applies at once
 mod config_fmt; // rtm fmt: terraform-fmt golden files, --check, --diff, FILES
+mod config_fuzz; // the loader never panics on random or mutated input (proptest)
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
 mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
