@@ -3,3 +3,4 @@
 //! emulator over HTTP.
 
 mod support; // the `rtm` binary runner shared by every module
+mod sim_sdk; // the emulator through the real aws-sdk-lambda client

@@ -144,3 +144,4 @@ pub fn run_in(dir: &Path, args: &[String], env: &[(String, String)], stdin: Opti
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+pub mod sim; // the emulator: subprocess, SDK client, AWS CLI, raw HTTP
