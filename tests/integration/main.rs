@@ -4,3 +4,4 @@
 
 mod support; // the `rtm` binary runner shared by every module
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
+mod sim_cli; // the emulator through the AWS CLI (botocore)
