@@ -219,3 +219,41 @@ fn a_bad_seed_is_reported_and_nothing_starts() {
     );
     assert!(out.stdout.is_empty(), "no SIM_READY: {}", out.stdout);
 }
+
+#[tokio::test]
+async fn the_in_process_emulator_keeps_its_data_between_runs() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let config = || rtm::sim::SimConfig {
+        data_dir: Some(data.path().to_owned()),
+        update_delay: Duration::from_millis(10),
+        ..Default::default()
+    };
+    let handle = rtm::sim::start(config()).await.expect("start");
+    let url = handle.url().to_owned();
+    let r = tokio::task::spawn_blocking(move || {
+        http(
+            &url,
+            "POST",
+            "/2015-03-31/functions",
+            create_body("sandboxed", "python3.12").as_bytes(),
+        )
+    })
+    .await
+    .expect("create");
+    assert_eq!(r.status, 201);
+    handle.shutdown().await;
+
+    let handle = rtm::sim::start(config()).await.expect("restart");
+    let c = crate::support::sim::sdk(handle.url(), false).await;
+    let got = c
+        .get_function()
+        .function_name("sandboxed")
+        .send()
+        .await
+        .expect("kept");
+    assert_eq!(
+        got.configuration().and_then(|c| c.function_name()),
+        Some("sandboxed")
+    );
+    handle.shutdown().await;
+}
