@@ -252,6 +252,23 @@ fn settled(locked: &mut Locked<'_>, name: &str) -> Result<Option<FunctionRecord>
     Ok(Some(record))
 }
 
+/// Runs `f` on the function after completing what time has completed,
+/// without copying it (the read path of GetFunction must stay cheap).
+fn read_settled<T>(
+    locked: &mut Locked<'_>,
+    name: &str,
+    f: impl FnOnce(&FunctionRecord) -> T,
+) -> Result<Option<T>, ApiError> {
+    let in_flight = match locked.memory.functions.get(name) {
+        None => return Ok(None),
+        Some(r) => r.in_flight.is_some(),
+    };
+    if in_flight {
+        settled(locked, name)?;
+    }
+    Ok(locked.memory.functions.get(name).map(f))
+}
+
 /// Settles every function (for the list operations and the rollout).
 fn settle_all(locked: &mut Locked<'_>) -> Result<(), ApiError> {
     let now = now_ms();
@@ -689,22 +706,25 @@ pub async fn get_function(
         NameShape::Namespaced,
     )?;
     let mut locked = sim.store.lock();
-    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    let body = read_settled(&mut locked, &f.name, |record| {
+        let (version, arn) = resolve(&sim, record, &f)?;
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "Configuration".into(),
+            responses::configuration(record, version, &arn, View::Full),
+        );
+        body.insert(
+            "Code".into(),
+            responses::code_location(&sim.place, record, version),
+        );
+        if !record.tags.is_empty() {
+            body.insert("Tags".into(), json!(record.tags));
+        }
+        Ok::<_, ApiError>(Value::Object(body))
+    })?
+    .ok_or_else(|| not_found(&sim, &f))??;
     drop(locked);
-    let (version, arn) = resolve(&sim, &record, &f)?;
-    let mut body = serde_json::Map::new();
-    body.insert(
-        "Configuration".into(),
-        responses::configuration(&record, version, &arn, View::Full),
-    );
-    body.insert(
-        "Code".into(),
-        responses::code_location(&sim.place, &record, version),
-    );
-    if !record.tags.is_empty() {
-        body.insert("Tags".into(), json!(record.tags));
-    }
-    Ok(json_response(StatusCode::OK, &Value::Object(body)))
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// GetFunctionConfiguration: `GET /2015-03-31/functions/{FunctionName}/configuration`.
@@ -720,13 +740,13 @@ pub async fn get_function_configuration(
         NameShape::Namespaced,
     )?;
     let mut locked = sim.store.lock();
-    let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
+    let body = read_settled(&mut locked, &f.name, |record| {
+        let (version, arn) = resolve(&sim, record, &f)?;
+        Ok::<_, ApiError>(responses::configuration(record, version, &arn, View::Full))
+    })?
+    .ok_or_else(|| not_found(&sim, &f))??;
     drop(locked);
-    let (version, arn) = resolve(&sim, &record, &f)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &responses::configuration(&record, version, &arn, View::Full),
-    ))
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// Only `$LATEST` can be changed or published from.

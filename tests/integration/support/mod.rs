@@ -154,4 +154,5 @@ pub fn run_in(
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
-pub mod fleet;
+pub mod fleet; // the emulator for plan/apply tests, seeded and checked with the SDK
+pub mod sim; // the emulator for its own conformance tests: subprocess, SDK client, AWS CLI, raw HTTP

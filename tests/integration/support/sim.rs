@@ -1,0 +1,276 @@
+//! Helpers for the emulator's tests: run `rtm sim serve` as a subprocess and
+//! wait for its `SIM_READY` line, talk to it with the real aws-sdk-lambda
+//! client, the AWS CLI, or raw HTTP/1.1 over a TcpStream.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::RTM;
+
+/// A running `rtm sim serve`, killed on drop.
+pub struct SimProcess {
+    child: Child,
+    pub url: String,
+}
+
+impl SimProcess {
+    /// Starts `rtm sim serve --listen 127.0.0.1:0 ARGS` (with `--update-delay-ms 50` unless ARGS set it).
+    pub fn start(args: &[&str]) -> SimProcess {
+        let mut all = vec!["sim", "serve", "--listen", "127.0.0.1:0"];
+        if !args.contains(&"--update-delay-ms") {
+            all.extend_from_slice(&["--update-delay-ms", "50"]);
+        }
+        all.extend_from_slice(args);
+        SimProcess::start_exact(&all)
+    }
+
+    /// Starts `rtm ARGS` and waits for `SIM_READY <url>` on the first stdout line.
+    pub fn start_exact(args: &[&str]) -> SimProcess {
+        let mut child = Command::new(RTM)
+            .args(args)
+            .env_remove("RTM_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn rtm sim serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read SIM_READY");
+        let url = line
+            .strip_prefix("SIM_READY ")
+            .unwrap_or_else(|| panic!("first line is not SIM_READY: {line:?}"))
+            .trim()
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        SimProcess { child, url }
+    }
+
+    /// Kills the server with SIGKILL (no chance to flush anything).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit status code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The real aws-sdk-lambda client against `url`, with static credentials
+/// and the rustls-ring HTTP client; `retries` off when a test asserts on errors.
+pub async fn sdk(url: &str, retries: bool) -> aws_sdk_lambda::Client {
+    use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
+    use aws_sdk_lambda::config::Credentials;
+    use aws_smithy_http_client::{Builder, tls};
+    let http = Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let retry = if retries {
+        RetryConfig::standard()
+            .with_max_attempts(5)
+            .with_initial_backoff(Duration::from_millis(10))
+    } else {
+        RetryConfig::disabled()
+    };
+    let conf = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "static-test"))
+        .endpoint_url(url)
+        .retry_config(retry)
+        .http_client(http)
+        .load()
+        .await;
+    aws_sdk_lambda::Client::new(&conf)
+}
+
+/// A response read by `http`.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The error code from `x-amzn-ErrorType`.
+    pub fn error_type(&self) -> &str {
+        self.header("x-amzn-ErrorType").unwrap_or("")
+    }
+}
+
+/// One raw HTTP/1.1 request (`Connection: close`); `body` bytes as given.
+pub fn http(url: &str, method: &str, path: &str, body: &[u8]) -> HttpResponse {
+    http_with_headers(url, method, path, &[], body)
+}
+
+pub fn http_with_headers(
+    url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
+    let authority = url.strip_prefix("http://").expect("http url");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("write head");
+    // A server may answer (e.g. 413) before reading a large body.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// An admin call; panics unless it answers 2xx.
+pub fn admin(url: &str, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let r = http(url, method, path, body.to_string().as_bytes());
+    assert!((200..300).contains(&r.status), "{method} {path}: {r:?}");
+    if r.body.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        r.json()
+    }
+}
+
+/// The smallest valid zip archive (an empty one).
+pub fn empty_zip() -> Vec<u8> {
+    let mut z = b"PK\x05\x06".to_vec();
+    z.extend_from_slice(&[0; 18]);
+    z
+}
+
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/lambda-role";
+
+/// A CreateFunction body for a Zip function, as raw JSON.
+pub fn create_body(name: &str, runtime: &str) -> String {
+    use base64::Engine;
+    serde_json::json!({
+        "FunctionName": name,
+        "Runtime": runtime,
+        "Handler": "app.handler",
+        "Role": ROLE,
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(empty_zip()) },
+    })
+    .to_string()
+}
+
+/// Creates a Zip function over raw HTTP and waits until it is Active.
+pub fn create_function(url: &str, name: &str, runtime: &str) -> serde_json::Value {
+    let r = http(
+        url,
+        "POST",
+        "/2015-03-31/functions",
+        create_body(name, runtime).as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    wait_settled(url, name)
+}
+
+/// Polls GetFunctionConfiguration until the function is Active and not InProgress.
+pub fn wait_settled(url: &str, name: &str) -> serde_json::Value {
+    for _ in 0..500 {
+        let r = http(
+            url,
+            "GET",
+            &format!("/2015-03-31/functions/{name}/configuration"),
+            b"",
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        let c = r.json();
+        if c["State"] == "Active" && c["LastUpdateStatus"] != "InProgress" {
+            return c;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{name} never settled");
+}
+
+/// Runs `aws lambda ARGS --endpoint-url URL --region us-east-1 --output json`.
+pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
+    let out = Command::new("aws")
+        .arg("lambda")
+        .args(args)
+        .args([
+            "--endpoint-url",
+            url,
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_PAGER", "")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_LAMBDA")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("run aws (pip install awscli)");
+    super::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Whether a directory holds a sled store.
+pub fn has_store(dir: &Path) -> bool {
+    dir.join("db").exists() || dir.join("conf").exists()
+}
