@@ -18,6 +18,9 @@ fn seeds() -> Vec<String> {
         let mut paths: Vec<_> = std::fs::read_dir(repo_root().join(dir))
             .expect("seed dir")
             .map(|e| e.expect("entry").path())
+            // Only configuration files: a sandbox run leaves state/ and
+            // sandbox.json next to them.
+            .filter(|p| p.to_string_lossy().ends_with(".rtm.hcl"))
             .collect();
         paths.sort();
         out.extend(
