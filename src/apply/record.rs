@@ -186,12 +186,22 @@ fn in_sync_with(
         }
     }
     set_configuration(&mut r, store, &d.configuration);
-    if let Some(live) = live {
-        observe(&mut r, store, d, live, now);
+    match live {
+        Some(live) => observe(&mut r, store, d, live, now),
+        // In sync at plan time: the plan carries what it ran on.
+        None => {
+            if let Some(arn) = &fp.running_runtime_version_arn {
+                r.observe_runtime_version(arn, now);
+            }
+        }
     }
     // Nothing new: no write, so the serial (and saved plans) stay valid.
     let unchanged = before.as_ref().is_some_and(|b| {
-        b.last_applied == r.last_applied && b.function_name == r.function_name && live.is_none()
+        b.last_applied == r.last_applied
+            && b.function_name == r.function_name
+            && b.current_runtime_version().map(|v| &v.arn)
+                == r.current_runtime_version().map(|v| &v.arn)
+            && live.is_none()
     });
     if !unchanged {
         store.put(&fp.address, &r)?;

@@ -511,6 +511,7 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
             attributes: precondition_values,
             update_in_progress: live.last_update_status.as_deref() == Some("InProgress"),
         },
+        running_runtime_version_arn: live.running_runtime_version_arn.clone(),
         notes,
     })
 }

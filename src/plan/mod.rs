@@ -126,6 +126,10 @@ pub struct FunctionPlan {
     pub attributes: Vec<AttributeChange>,
     pub steps: Vec<Step>,
     pub preconditions: Preconditions,
+    /// The runtime version the function ran when planned
+    /// (`RuntimeVersionConfig.RuntimeVersionArn`); apply records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_runtime_version_arn: Option<RuntimeVersionArn>,
     /// Explanations for a reviewer (why steps are ordered as they are, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

@@ -42,8 +42,14 @@ pub fn plan(plan: &Plan, s: Styler) -> String {
             .filter(|w| *w <= ALIGN_LIMIT)
             .max()
             .unwrap_or(0);
+        // `-/+` is three columns wide: pad the others to keep paths aligned.
+        let sym_width = if f.attributes.iter().any(|a| a.replace) {
+            3
+        } else {
+            1
+        };
         for a in &f.attributes {
-            let sym = s.symbol(a.symbol());
+            let sym = s.symbol(&format!("{:<sym_width$}", a.symbol()));
             let cause = cause_text(a)
                 .map(|c| format!("    {}", s.dim(&c)))
                 .unwrap_or_default();

@@ -15,7 +15,12 @@ pub fn plan(plan: &Plan) -> String {
         plan.unchanged_count()
     );
     if plan.error_count() > 0 {
-        let _ = write!(head, ", {} errors", plan.error_count());
+        let errors = plan.error_count();
+        let _ = write!(
+            head,
+            ", {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
     }
     head.push_str("\n\n");
     let mut body = String::new();

@@ -8,6 +8,7 @@ mod config_fuzz; // the loader never panics on random or mutated input (proptest
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
 mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
+mod render_snapshots; // human and Markdown plans as a reviewer sees them (insta)
 mod sim_cli; // the emulator through the AWS CLI (botocore)
 mod sim_http; // the emulator on the wire: bad requests, error shapes, quotas, faults, rtm sim subcommands
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
