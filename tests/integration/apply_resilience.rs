@@ -267,7 +267,7 @@ async fn two_applies_at_once_one_runs_and_the_other_is_told_about_the_lock() {
         "--seed",
         s.path().to_str().expect("path"),
         "--update-delay-ms",
-        "400",
+        "2000",
     ]);
     w.config(&fleet_config(10, "FunctionUpdate", 640));
     let spawn = || {
@@ -284,6 +284,17 @@ async fn two_applies_at_once_one_runs_and_the_other_is_told_about_the_lock() {
             .expect("spawn apply")
     };
     let a = spawn();
+    // Start the second once the first holds the lock (its holder is written
+    // into the lock file); updates take 2 s, so it holds it a while.
+    let lock = w.rtm.path().join("state").join("rtm.lock");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read(&lock).map(|b| b.is_empty()).unwrap_or(true) {
+        assert!(
+            Instant::now() < deadline,
+            "the first apply never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let b = spawn();
     let (a, b) = (
         a.wait_with_output().expect("a"),

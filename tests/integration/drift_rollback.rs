@@ -69,7 +69,7 @@ function "api" {
     w.rtm(&["apply", "--auto-approve"]).expect_code(0);
     w.rtm(&["drift"]).expect_code(0);
 
-    fleet::set_memory(&c, "api", 1024).await;
+    fleet::set_memory_by_hand(&w.sim, &c, "api", 1024).await;
     let out = w.rtm(&["drift", "--format", "json"]).expect_code(2);
     let report = drift_json(&out);
     assert_eq!(report.format_version, "1");

@@ -383,7 +383,7 @@ function "two" {
     );
 
     // Someone changes `one` out of band between plan and apply.
-    fleet::set_memory(&c, "one", 1024).await;
+    fleet::set_memory_by_hand(&w.sim, &c, "one", 1024).await;
 
     let out = w.rtm(&["apply", "changes.plan"]).expect_code(1);
     assert!(

@@ -3,69 +3,33 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime, UpdateRuntimeOn};
 
-use super::RTM;
+use super::sim::SimProcess;
 
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/lambda";
 
-/// The emulator, killed on drop.
+/// The emulator, killed on drop (a [`SimProcess`] with plan/apply helpers).
 pub struct Emulator {
-    child: Child,
+    _process: SimProcess,
     pub url: String,
 }
 
 impl Emulator {
     /// Starts `rtm sim serve` on a free port with fast updates, plus `extra` flags.
     pub fn start(extra: &[&str]) -> Emulator {
-        let delay: &[&str] = if extra.contains(&"--update-delay-ms") {
-            &[]
-        } else {
-            &["--update-delay-ms", "50"]
-        };
-        let mut child = Command::new(RTM)
-            .args(["sim", "serve", "--listen", "127.0.0.1:0"])
-            .args(delay)
-            .args(extra)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn rtm sim serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read SIM_READY");
-        let url = line
-            .trim()
-            .strip_prefix("SIM_READY ")
-            .unwrap_or_else(|| panic!("first line was not SIM_READY: {line:?}"))
-            .to_string();
-        Emulator { child, url }
+        let process = SimProcess::start(extra);
+        Emulator {
+            url: process.url.clone(),
+            _process: process,
+        }
     }
 
+    /// An SDK client that retries like rtm's users' tools do.
     pub async fn client(&self) -> Client {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .endpoint_url(&self.url)
-            .load()
-            .await;
-        Client::new(&conf)
+        super::sim::sdk(&self.url, true).await
     }
 
     /// The arguments that point rtm at this emulator.
@@ -88,13 +52,6 @@ impl Emulator {
         ];
         all.extend(args[1..].iter().map(|s| s.to_string()));
         super::run_in(std::path::Path::new("."), &all, &[], None)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -224,4 +181,29 @@ pub async fn set_memory(client: &Client, name: &str, memory: i32) {
         .await
         .expect("update_function_configuration");
     wait_active(client, name).await;
+}
+
+/// Changes a function's memory out of band, as a person would: with the AWS
+/// CLI when it is installed (always in CI), else with the SDK.
+pub async fn set_memory_by_hand(em: &Emulator, client: &Client, name: &str, memory: i32) {
+    if super::sim::aws_cli() {
+        let out = super::sim::aws_lambda(
+            &em.url,
+            &[
+                "update-function-configuration",
+                "--function-name",
+                name,
+                "--memory-size",
+                &memory.to_string(),
+            ],
+        );
+        assert_eq!(
+            out.code, 0,
+            "aws lambda update-function-configuration: {}",
+            out.stderr
+        );
+        wait_active(client, name).await;
+    } else {
+        set_memory(client, name, memory).await;
+    }
 }

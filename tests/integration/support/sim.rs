@@ -239,6 +239,32 @@ pub fn wait_settled(url: &str, name: &str) -> serde_json::Value {
     panic!("{name} never settled");
 }
 
+/// Whether a Python client test can run: true when `program --version`
+/// works. In CI (`CI` set) a missing client is a failure, since `.ci/run`
+/// installs it; elsewhere the test is skipped with a note, so `cargo test`
+/// works on a machine with only the Rust toolchain.
+pub fn client_available(program: &str, args: &[&str], install: &str) -> bool {
+    let ok = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this test: `{install}` (see .ci/run)"
+        );
+        eprintln!("skipped: {program} is not available here ({install} to run this test)");
+    }
+    ok
+}
+
+/// Whether the AWS CLI is installed (see [`client_available`]).
+pub fn aws_cli() -> bool {
+    client_available("aws", &["--version"], "pip install awscli")
+}
+
 /// Runs `aws lambda ARGS --endpoint-url URL --region us-east-1 --output json`.
 pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
     let out = Command::new("aws")
