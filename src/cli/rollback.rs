@@ -149,7 +149,6 @@ fn reload(
     }
     let mut opts = super::validate::load_options(global)?;
     opts.dir = scratch.clone();
-    opts.today = global.today()?;
     let result = crate::config::load(&opts);
     let _ = std::fs::remove_dir_all(&scratch);
     match result {

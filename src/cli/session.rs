@@ -68,8 +68,7 @@ impl GlobalArgs {
 /// Loads and validates the configuration; warnings go to stderr, and an
 /// invalid configuration is reported in full before any API call.
 pub fn load_config(global: &GlobalArgs) -> Result<crate::config::Loaded, crate::Error> {
-    let mut opts = super::validate::load_options(global)?;
-    opts.today = global.today()?;
+    let opts = super::validate::load_options(global)?;
     let styled = super::stderr_styled();
     match crate::config::load(&opts) {
         Ok(loaded) => {

@@ -44,7 +44,7 @@ pub fn load_options(global: &GlobalArgs) -> Result<config::LoadOptions, crate::E
         vars,
         var_files: global.var_files.clone(),
         env_vars,
-        today: jiff::Zoned::now().date(),
+        today: global.today()?,
     })
 }
 

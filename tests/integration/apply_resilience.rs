@@ -314,3 +314,85 @@ async fn two_applies_at_once_one_runs_and_the_other_is_told_about_the_lock() {
     w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
     assert_fleet(&w, 10, "FunctionUpdate", 640).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_finishes_the_steps_in_flight_records_them_and_exits_1() {
+    let s = seed(12);
+    let w = Workspace::new(&[
+        "--seed",
+        s.path().to_str().expect("path"),
+        "--update-delay-ms",
+        "1000",
+    ]);
+    w.config(&fleet_config(12, "FunctionUpdate", 768));
+    let mut args = w.sim.rtm_args();
+    args.extend(["apply", "--auto-approve", "--parallelism", "3"].map(String::from));
+    let child = Command::new(RTM)
+        .current_dir(w.rtm.path())
+        .args(&args)
+        .envs(fleet::aws_env())
+        .env("RTM_RATE_SCALE", "50")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn apply");
+    // Interrupt while the first functions are waiting for their updates.
+    let lock = w.rtm.path().join("state").join("rtm.lock");
+    while std::fs::read(&lock).map(|b| b.is_empty()).unwrap_or(true) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Interrupt received"), "{stderr}");
+    let summary = stdout
+        .lines()
+        .find(|l| l.starts_with("Apply complete:"))
+        .expect("summary");
+    // "Apply complete: N changed, 0 failed, K skipped." with N > 0 and K > 0.
+    let numbers: Vec<usize> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let (changed, failed, skipped) = (numbers[0], numbers[1], numbers[2]);
+    assert!(changed > 0 && skipped > 0 && failed == 0, "{summary}");
+    // What finished was recorded; the next plan shows exactly the rest.
+    let plan = plan_json(&w.rtm(&["plan", "--format", "json"]).expect_code(0));
+    assert_eq!(plan.summary.change, 12 - changed, "{summary}");
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    assert_fleet(&w, 12, "FunctionUpdate", 768).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_format_json_streams_one_event_per_line() {
+    let s = seed(3);
+    let w = Workspace::new(&["--seed", s.path().to_str().expect("path")]);
+    w.config(&fleet_config(3, "FunctionUpdate", 256));
+    let out = w
+        .rtm(&["apply", "--auto-approve", "--format", "json"])
+        .expect_code(0);
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let finished: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "step_finished")
+        .collect();
+    assert_eq!(finished.len(), 6, "{}", out.stdout);
+    assert!(finished.iter().all(|e| e["outcome"] == "ok"));
+    let last = events.last().expect("events");
+    assert_eq!(last["event"], "summary");
+    assert_eq!(
+        (last["changed"].as_u64(), last["failed"].as_u64()),
+        (Some(3), Some(0))
+    );
+}
