@@ -3,6 +3,7 @@
 //! emulator over HTTP.
 
 mod apply_resilience; // throttling storms, slow updates, failed updates, SIGKILL, two applies at once
+mod architecture; // the module import rules of STYLE.md
 mod config_fmt; // rtm fmt: terraform-fmt golden files, --check, --diff, FILES
 mod config_fuzz; // the loader never panics on random or mutated input (proptest)
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
