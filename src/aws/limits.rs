@@ -12,9 +12,9 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 pub const GET_FUNCTION_PER_SECOND: f64 = 100.0;
 pub const CONTROL_PLANE_PER_SECOND: f64 = 15.0;
 
-/// Headroom under the quota, so clock skew between us and the service's
-/// bucket does not turn into throttles.
-const HEADROOM: f64 = 0.95;
+/// Headroom under the quota: the service's bucket gains 3% a second on us,
+/// which absorbs the jitter between when we send and when it counts.
+const HEADROOM: f64 = 0.97;
 
 pub struct RateLimits {
     get_function: DefaultDirectRateLimiter,
@@ -59,10 +59,9 @@ impl std::fmt::Debug for RateLimits {
 fn quota(per_second: f64) -> Quota {
     let per_second = per_second.max(0.1);
     let period = Duration::from_secs_f64(1.0 / per_second);
-    // A burst of half a second's worth: enough to start quickly, small
-    // enough that the service's bucket (which starts full) absorbs it.
-    let burst =
-        NonZeroU32::new(((per_second / 2.0).floor() as u32).max(1)).unwrap_or(NonZeroU32::MIN);
+    // A token bucket like the service's: one second's worth, starting full,
+    // so a small fleet is read at once and a large one at the quota's pace.
+    let burst = NonZeroU32::new((per_second.floor() as u32).max(1)).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
         .allow_burst(burst)
