@@ -140,7 +140,7 @@ fn bench_plan(n: usize) {
     let sim = Emulator::start(&seed(dir.path(), n));
     std::fs::write(dir.path().join("main.rtm.hcl"), config(n, "Auto", 128)).expect("config");
     sim.stats(true);
-    let run = rtm(dir.path(), &sim.url, &["plan", "--parallelism", "32"]);
+    let run = rtm(dir.path(), &sim.url, &["plan", "--parallelism", "100"]);
     let stats = sim.stats(false);
     let latency = 2.0 * LATENCY_MS as f64 / 1000.0;
     // One GetFunction and one GetRuntimeManagementConfig per function; the

@@ -1,7 +1,7 @@
 //! apply under pressure: throttling, slow updates and 409s, SIGKILL at random
 //! points, and two applies at once on the same state.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::plan_apply::{Workspace, plan_json};
@@ -42,6 +42,33 @@ function "svc" {{
 "#,
         names.join(", ")
     )
+}
+
+/// `rtm apply --auto-approve ARGS` against the emulator, in the background,
+/// with its output captured.
+fn spawn_apply(w: &Workspace, extra: &[&str]) -> Child {
+    let mut args = w.sim.rtm_args();
+    args.extend(["apply", "--auto-approve"].map(String::from));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Command::new(RTM)
+        .current_dir(w.rtm.path())
+        .args(&args)
+        .envs(fleet::aws_env())
+        .env("RTM_RATE_SCALE", "50")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn apply")
+}
+
+/// Waits until an rtm run holds the state lock (it writes its holder there).
+fn wait_for_lock(w: &Workspace) {
+    let lock = w.rtm.path().join("state").join("rtm.lock");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read(&lock).map(|b| b.is_empty()).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "no rtm run took the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 async fn assert_fleet(w: &Workspace, count: usize, mode: &str, memory: i32) {
@@ -203,17 +230,7 @@ async fn sigkill_at_random_points_leaves_state_that_plans_the_rest_and_converges
             ("Auto", 256 + run as u32)
         };
         w.config(&fleet_config(FUNCTIONS, mode, memory));
-        let mut args = w.sim.rtm_args();
-        args.extend(["apply", "--auto-approve", "--parallelism", "8"].map(String::from));
-        let mut child = Command::new(RTM)
-            .current_dir(w.rtm.path())
-            .args(&args)
-            .envs(fleet::aws_env())
-            .env("RTM_RATE_SCALE", "50")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn apply");
+        let mut child = spawn_apply(&w, &["--parallelism", "8"]);
         // Somewhere between planning and the last steps.
         let wait = 150 + (run as u64 * 97) % 900;
         std::thread::sleep(Duration::from_millis(wait));
@@ -270,32 +287,11 @@ async fn two_applies_at_once_one_runs_and_the_other_is_told_about_the_lock() {
         "2000",
     ]);
     w.config(&fleet_config(10, "FunctionUpdate", 640));
-    let spawn = || {
-        let mut args = w.sim.rtm_args();
-        args.extend(["apply", "--auto-approve"].map(String::from));
-        Command::new(RTM)
-            .current_dir(w.rtm.path())
-            .args(&args)
-            .envs(fleet::aws_env())
-            .env("RTM_RATE_SCALE", "50")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn apply")
-    };
-    let a = spawn();
-    // Start the second once the first holds the lock (its holder is written
-    // into the lock file); updates take 2 s, so it holds it a while.
-    let lock = w.rtm.path().join("state").join("rtm.lock");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::fs::read(&lock).map(|b| b.is_empty()).unwrap_or(true) {
-        assert!(
-            Instant::now() < deadline,
-            "the first apply never took the lock"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let b = spawn();
+    let a = spawn_apply(&w, &[]);
+    // Start the second once the first holds the lock; updates take 2 s, so
+    // it holds it a while.
+    wait_for_lock(&w);
+    let b = spawn_apply(&w, &[]);
     let (a, b) = (
         a.wait_with_output().expect("a"),
         b.wait_with_output().expect("b"),
@@ -325,22 +321,9 @@ async fn ctrl_c_finishes_the_steps_in_flight_records_them_and_exits_1() {
         "1000",
     ]);
     w.config(&fleet_config(12, "FunctionUpdate", 768));
-    let mut args = w.sim.rtm_args();
-    args.extend(["apply", "--auto-approve", "--parallelism", "3"].map(String::from));
-    let child = Command::new(RTM)
-        .current_dir(w.rtm.path())
-        .args(&args)
-        .envs(fleet::aws_env())
-        .env("RTM_RATE_SCALE", "50")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn apply");
+    let child = spawn_apply(&w, &["--parallelism", "3"]);
     // Interrupt while the first functions are waiting for their updates.
-    let lock = w.rtm.path().join("state").join("rtm.lock");
-    while std::fs::read(&lock).map(|b| b.is_empty()).unwrap_or(true) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_lock(&w);
     std::thread::sleep(Duration::from_millis(700));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
