@@ -39,6 +39,18 @@ impl RateLimits {
         self.per_second
     }
 
+    /// The service throttled us: its bucket is emptier than ours (someone
+    /// else shares the account's quota, or an earlier run used it). Drop the
+    /// burst we still hold, so from now on we send at the steady rate.
+    pub fn throttled(&self, operation: &str) {
+        let limiter = if operation == "GetFunction" {
+            &self.get_function
+        } else {
+            &self.control_plane
+        };
+        while limiter.check().is_ok() {}
+    }
+
     pub async fn acquire(&self, operation: &str) {
         if operation == "GetFunction" {
             self.get_function.until_ready().await;

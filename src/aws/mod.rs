@@ -235,6 +235,7 @@ impl Lambda {
             };
             let retryable = if err.is_throttle() {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                self.limits.throttled(operation);
                 // Throttles are the service pacing us, not a failure: allow
                 // more of them than other transient errors.
                 attempt < self.retry.max_attempts * 2
