@@ -117,9 +117,13 @@ fn print_calls(stats: &serde_json::Value, functions: usize) {
         total,
         total as f64 / functions as f64
     );
+    let throttled = stats["Throttled"].as_u64().unwrap_or(0);
+    let errors = stats["ServiceErrors"].as_u64().unwrap_or(0);
+    println!("    429s seen                      {throttled:>7}");
+    // Every 429 or 5xx answer is retried by rtm; nothing else is.
     println!(
-        "    429s seen                      {:>7}",
-        stats["Throttled"].as_u64().unwrap_or(0)
+        "    retries                        {:>7}",
+        throttled + errors
     );
 }
 
