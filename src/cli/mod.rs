@@ -117,10 +117,6 @@ pub enum Command {
     /// Rewrite configuration files in canonical layout.
     Fmt(fmt::FmtArgs),
     /// Show what apply would change: live vs configuration vs last applied.
-
-    /// Render a saved plan file.
-
-    /// Show what apply would change: live vs configuration vs last applied.
     Plan(plan::PlanArgs),
     /// Render a saved plan file.
     Show(plan::ShowArgs),
