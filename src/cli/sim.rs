@@ -59,6 +59,9 @@ pub struct ServeArgs {
     /// Probability of a random 500 ServiceException.
     #[arg(long, default_value_t = 0.0)]
     error_rate: f64,
+    /// Seed the injected faults' random draws, to repeat a run exactly.
+    #[arg(long)]
+    fault_seed: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,6 +246,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
         quota_scale: a.quota_scale,
         throttle_rate: a.throttle_rate,
         error_rate: a.error_rate,
+        fault_seed: a.fault_seed,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

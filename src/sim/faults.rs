@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use super::protocol::ApiError;
@@ -80,10 +81,16 @@ pub struct Gate {
     settings: Mutex<Settings>,
     buckets: Mutex<(Bucket, Bucket)>,
     stats: Mutex<Stats>,
+    /// Draws the injected faults; seeded, a run's faults are reproducible.
+    rng: Mutex<StdRng>,
 }
 
 impl Gate {
-    pub fn new(settings: Settings) -> Gate {
+    pub fn new(settings: Settings, fault_seed: Option<u64>) -> Gate {
+        let rng = match fault_seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
         let scale = settings.quota_scale;
         Gate {
             buckets: Mutex::new((
@@ -92,6 +99,7 @@ impl Gate {
             )),
             settings: Mutex::new(settings),
             stats: Mutex::new(Stats::default()),
+            rng: Mutex::new(rng),
         }
     }
 
@@ -146,7 +154,7 @@ impl Gate {
             }
         }
         let (throttle, error) = {
-            let mut rng = rand::rng();
+            let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
             (
                 settings.throttle_rate > 0.0 && rng.random::<f64>() < settings.throttle_rate,
                 settings.error_rate > 0.0 && rng.random::<f64>() < settings.error_rate,

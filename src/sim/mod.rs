@@ -67,6 +67,8 @@ pub struct SimConfig {
     pub throttle_rate: f64,
     /// Probability of a random 500 ServiceException per request.
     pub error_rate: f64,
+    /// Seeds the draws of injected faults, so that a run can be repeated.
+    pub fault_seed: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -83,6 +85,7 @@ impl Default for SimConfig {
             quota_scale: 1.0,
             throttle_rate: 0.0,
             error_rate: 0.0,
+            fault_seed: None,
         }
     }
 }
@@ -135,7 +138,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, Error> {
         throttle_rate: cfg.throttle_rate,
         error_rate: cfg.error_rate,
     };
-    let sim = Arc::new(server::Sim::new(store, place, settings));
+    let sim = Arc::new(server::Sim::new(store, place, settings, cfg.fault_seed));
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| Error::Listen {

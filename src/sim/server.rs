@@ -33,11 +33,11 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn new(store: Store, place: Place, settings: Settings) -> Sim {
+    pub fn new(store: Store, place: Place, settings: Settings, fault_seed: Option<u64>) -> Sim {
         Sim {
             store,
             place,
-            gate: Gate::new(settings),
+            gate: Gate::new(settings, fault_seed),
             injected_failures: Mutex::new(HashMap::new()),
         }
     }

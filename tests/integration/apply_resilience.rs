@@ -93,6 +93,8 @@ async fn a_throttling_storm_ends_in_the_right_state_with_no_error_surfaced() {
         "--quotas",
         "--quota-scale",
         "10",
+        "--fault-seed",
+        "1",
         "--throttle-rate",
         "0.3",
     ]);

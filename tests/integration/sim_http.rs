@@ -275,7 +275,8 @@ fn quotas_throttle_like_lambda_and_spare_the_admin_api() {
 
 #[tokio::test]
 async fn injected_throttles_errors_and_latency() {
-    let sim = SimProcess::start(&["--throttle-rate", "1"]);
+    // Seeded, the faults drawn below are the same on every run.
+    let sim = SimProcess::start(&["--throttle-rate", "1", "--fault-seed", "7"]);
     let url = sim.url.clone();
     let r = http(&url, "GET", "/2015-03-31/functions", b"");
     assert_eq!(
@@ -298,17 +299,23 @@ async fn injected_throttles_errors_and_latency() {
         (Some(1), Some(1))
     );
 
-    // The SDK retries both, so half of the calls failing still succeeds.
+    // The SDK retries both, so a third of the calls failing still succeeds.
     admin(
         &url,
         "PUT",
         "/_sim/faults",
-        json!({ "ThrottleRate": 0.3, "ErrorRate": 0.3 }),
+        json!({ "ThrottleRate": 0.2, "ErrorRate": 0.2 }),
     );
+    admin(&url, "DELETE", "/_sim/stats", json!(null));
     let c = sdk(&url, true).await;
     for _ in 0..10 {
         c.list_functions().send().await.expect("retried to success");
     }
+    let stats = admin(&url, "GET", "/_sim/stats", json!(null));
+    assert!(
+        stats["Throttled"].as_u64() > Some(0) && stats["ServiceErrors"].as_u64() > Some(0),
+        "both kinds of fault were injected and retried: {stats}"
+    );
     admin(
         &url,
         "PUT",
