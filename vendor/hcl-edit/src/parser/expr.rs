@@ -528,13 +528,17 @@ fn object_items<'i>(
     state: &RefCell<ExprParseState>,
 ) -> impl ModalParser<Input<'i>, (), ContextError> + '_ {
     move |input: &mut Input<'i>| {
-        let mut object = Object::new();
+        // Items are collected in a `Vec` with a hash index of their keys and turned into an
+        // `Object` once: inserting into the vec-backed map one by one compares every new key
+        // with all earlier ones, which is quadratic in the number of items.
+        let mut items = ObjectItems::default();
 
         loop {
             let trailing = raw_string(ws).parse_next(input)?;
             let ch = peek(any).parse_next(input)?;
 
             if ch == '}' {
+                let mut object = items.into_object();
                 object.set_trailing(trailing);
                 state.borrow_mut().on_expr_term(Expression::Object(object));
                 return Ok(());
@@ -543,7 +547,7 @@ fn object_items<'i>(
             let checkpoint = input.checkpoint();
             let mut key = object_key(input)?;
 
-            if object.contains_key(&key) {
+            if items.contains_key(&key) {
                 input.reset(&checkpoint);
                 return cut_err(fail)
                     .context(StrContext::Label("object item"))
@@ -563,7 +567,8 @@ fn object_items<'i>(
             let value_terminator = match ch {
                 '}' => {
                     value.set_terminator(ObjectValueTerminator::None);
-                    object.insert(key, value);
+                    items.push(key, value);
+                    let object = items.into_object();
                     state.borrow_mut().on_expr_term(Expression::Object(object));
                     return Ok(());
                 }
@@ -605,8 +610,53 @@ fn object_items<'i>(
             };
 
             value.set_terminator(value_terminator);
-            object.insert(key, value);
+            items.push(key, value);
         }
+    }
+}
+
+/// The items of an object literal being parsed, with an index that finds a duplicate key in
+/// constant time.
+///
+/// `ObjectKey` equality is exact here: identifier keys equal identifier keys with the same name,
+/// string-literal keys equal string-literal keys with the same value (decor is ignored in both
+/// cases), and any other key expression can only equal another non-string expression key, so
+/// those few are still compared one by one.
+#[derive(Default)]
+struct ObjectItems {
+    items: Vec<(ObjectKey, ObjectValue)>,
+    idents: std::collections::HashSet<String>,
+    strings: std::collections::HashSet<String>,
+    others: Vec<usize>,
+}
+
+impl ObjectItems {
+    fn contains_key(&self, key: &ObjectKey) -> bool {
+        match key {
+            ObjectKey::Ident(ident) => self.idents.contains(ident.as_str()),
+            ObjectKey::Expression(Expression::String(s)) => self.strings.contains(s.as_str()),
+            ObjectKey::Expression(_) => self.others.iter().any(|&i| self.items[i].0 == *key),
+        }
+    }
+
+    /// Appends an item whose key `contains_key` has just rejected.
+    fn push(&mut self, key: ObjectKey, value: ObjectValue) {
+        match &key {
+            ObjectKey::Ident(ident) => {
+                self.idents.insert(ident.as_str().to_owned());
+            }
+            ObjectKey::Expression(Expression::String(s)) => {
+                self.strings.insert(s.as_str().to_owned());
+            }
+            ObjectKey::Expression(_) => self.others.push(self.items.len()),
+        }
+        self.items.push((key, value));
+    }
+
+    fn into_object(self) -> Object {
+        // SAFETY: `push` is only called for keys that `contains_key` rejected, so the keys are
+        // unique, which is the invariant `from_vec_unchecked` asks for.
+        Object::from(unsafe { vecmap::VecMap::from_vec_unchecked(self.items) })
     }
 }
 
