@@ -5,11 +5,13 @@
 //!
 //! Reads files only; never the environment (the cli collects `RTM_VAR_*`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hcl::Value;
 use hcl::eval::{Context, Evaluate};
+
+use super::eval::{self as evaluator, Values};
 
 use super::diagnostic::{Severity, Sources};
 use super::function::{self, Field, Fields};
@@ -428,10 +430,10 @@ fn base_context() -> Context<'static> {
 pub fn eval(
     r: &mut Reporter<'_>,
     a: &Attr,
-    ctx: &Context<'_>,
+    values: &Values<'_>,
     instance: Option<&str>,
 ) -> Option<Value> {
-    match a.expr.evaluate(ctx) {
+    match evaluator::evaluate(&a.edit, values) {
         Ok(v) => Some(v),
         Err(e) => {
             let mut d = D::error(
@@ -486,7 +488,8 @@ fn resolve_variables(
     opts: &LoadOptions,
 ) -> (hcl::Map<String, Value>, Vec<String>) {
     let mut vars: Vec<Variable> = Vec::new();
-    let ctx = base_context();
+    // Defaults and var files see functions only: no var, local or each.
+    let ctx = Values::default();
     for b in blocks {
         let (name, label_loc) = b.labels[0].clone();
         if let Some(first) = vars.iter().find(|v| v.name == name) {
@@ -665,18 +668,27 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// Evaluates the locals in dependency order; returns their names and the
+/// `local` object.
 fn resolve_locals(
     r: &mut Reporter<'_>,
     blocks: &[Block],
     var_names: &[&str],
-    ctx: &mut Context<'_>,
-) -> Vec<String> {
+    var: &Value,
+) -> (Vec<String>, Value) {
     let mut defs: Vec<&Attr> = Vec::new();
     for b in blocks {
+        // The schema check looks at nested blocks only; copy the block
+        // without its attributes (one may be a 10,000-entry object).
         r.check_schema(
             &Block {
+                file: b.file,
+                ident: b.ident.clone(),
+                ident_loc: b.ident_loc.clone(),
+                labels: b.labels.clone(),
+                loc: b.loc.clone(),
                 attrs: Vec::new(),
-                ..b.clone()
+                blocks: b.blocks.clone(),
             },
             &LOCALS_NONE,
         );
@@ -718,8 +730,11 @@ fn resolve_locals(
             failed.push(a.name.clone());
         }
     }
-    let mut values = hcl::Map::new();
+    let mut local = Value::Object(hcl::Map::new());
     while !pending.is_empty() {
+        let Value::Object(values) = &local else {
+            break;
+        };
         let ready: Vec<usize> = pending
             .iter()
             .enumerate()
@@ -738,23 +753,31 @@ fn resolve_locals(
             }
             break;
         }
-        ctx.declare_var("local", Value::Object(values.clone()));
+        // A round sees the locals of earlier rounds only, so its results
+        // are added after it (in evaluation order) instead of copying
+        // `local` for every round.
+        let mut done: Vec<(String, Value)> = Vec::new();
+        let values = Values {
+            var: Some(var),
+            local: Some(&local),
+            each: None,
+        };
         for i in ready.into_iter().rev() {
             let (a, deps) = pending.remove(i);
             if deps.iter().any(|d| failed.contains(d)) {
                 failed.push(a.name.clone());
                 continue;
             }
-            match eval(r, a, ctx, None) {
-                Some(v) => {
-                    values.insert(a.name.clone(), v);
-                }
+            match eval(r, a, &values, None) {
+                Some(v) => done.push((a.name.clone(), v)),
                 None => failed.push(a.name.clone()),
             }
         }
+        if let Value::Object(map) = &mut local {
+            map.extend(done);
+        }
     }
-    ctx.declare_var("local", Value::Object(values));
-    names
+    (names, local)
 }
 
 /// Evaluates the attributes of a block (recursively) into `fields`, keyed by
@@ -764,12 +787,12 @@ pub fn eval_block_fields(
     block: &Block,
     prefix: &str,
     scope: &Scope<'_>,
-    ctx: &Context<'_>,
+    values: &Values<'_>,
     fields: &mut Fields,
 ) {
     for a in &block.attrs {
         if r.check_refs(a, scope)
-            && let Some(v) = eval(r, a, ctx, None)
+            && let Some(v) = eval(r, a, values, None)
         {
             fields.insert(
                 format!("{prefix}{}", a.name),
@@ -782,7 +805,14 @@ pub fn eval_block_fields(
         }
     }
     for b in &block.blocks {
-        eval_block_fields(r, b, &format!("{prefix}{}.", b.ident), scope, ctx, fields);
+        eval_block_fields(
+            r,
+            b,
+            &format!("{prefix}{}.", b.ident),
+            scope,
+            values,
+            fields,
+        );
     }
 }
 
@@ -795,9 +825,13 @@ fn load_sources(
     let top = collect_top(r, file_ids);
     let (var_values, var_names) = resolve_variables(r, &top.variables, var_file_ids, opts);
     let var_refs: Vec<&str> = var_names.iter().map(String::as_str).collect();
-    let mut ctx = base_context();
-    ctx.declare_var("var", Value::Object(var_values));
-    let local_names = resolve_locals(r, &top.locals, &var_refs, &mut ctx);
+    let var = Value::Object(var_values);
+    let (local_names, local) = resolve_locals(r, &top.locals, &var_refs, &var);
+    let values = Values {
+        var: Some(&var),
+        local: Some(&local),
+        each: None,
+    };
     let local_refs: Vec<&str> = local_names.iter().map(String::as_str).collect();
     let scope = Scope {
         vars: &var_refs,
@@ -810,21 +844,21 @@ fn load_sources(
     let mut settings_fields = Fields::new();
     if let Some(b) = &top.settings {
         r.check_schema(b, &SETTINGS);
-        eval_block_fields(r, b, "", &scope, &ctx, &mut settings_fields);
+        eval_block_fields(r, b, "", &scope, &values, &mut settings_fields);
     }
     let settings = function::settings(r, &settings_fields);
 
     let mut policy_fields = Fields::new();
     if let Some(b) = &top.policy {
         r.check_schema(b, &POLICY);
-        eval_block_fields(r, b, "", &scope, &ctx, &mut policy_fields);
+        eval_block_fields(r, b, "", &scope, &values, &mut policy_fields);
     }
     let policy = function::policy(r, &policy_fields);
 
     let mut default_fields = Fields::new();
     if let Some(b) = &top.defaults {
         r.check_schema(b, &DEFAULTS);
-        eval_block_fields(r, b, "", &scope, &ctx, &mut default_fields);
+        eval_block_fields(r, b, "", &scope, &values, &mut default_fields);
     }
 
     let env = function::Env {
@@ -834,7 +868,7 @@ fn load_sources(
         defaults: &default_fields,
         today: opts.today,
     };
-    let functions = expand_functions(r, &top.functions, &var_refs, &local_refs, &mut ctx, &env);
+    let functions = expand_functions(r, &top.functions, &var_refs, &local_refs, values, &env);
     Desired {
         settings: settings.clone(),
         policy: policy.0.clone(),
@@ -852,13 +886,17 @@ fn expand_functions(
     blocks: &[Block],
     var_refs: &[&str],
     local_refs: &[&str],
-    ctx: &mut Context<'_>,
+    values: Values<'_>,
     env: &function::Env<'_>,
 ) -> BTreeMap<crate::model::Address, crate::model::DesiredFunction> {
     let mut out = BTreeMap::new();
     let mut labels: HashMap<String, Loc> = HashMap::new();
     // (name, region, qualifier) -> (account, address, block location)
     let mut targets: HashMap<TargetKey, Vec<Claim>> = HashMap::new();
+    // The last instance's `each` stays declared for the blocks after it, as
+    // it did when `each` lived in one shared hcl-rs context (the reference
+    // check rejects `each.*` outside for_each, so only a bare `each` sees it).
+    let mut each: Option<Value> = None;
     for b in blocks {
         let (label, label_loc) = b.labels[0].clone();
         if let Some(first) = labels.get(&label) {
@@ -932,7 +970,11 @@ fn expand_functions(
                 if !r.check_refs(a, &root_scope) {
                     continue;
                 }
-                let Some(v) = eval(r, a, ctx, None) else {
+                let values = Values {
+                    each: each.as_ref(),
+                    ..values
+                };
+                let Some(v) = eval(r, a, &values, None) else {
                     continue;
                 };
                 match for_each_instances(r, a, v) {
@@ -945,15 +987,19 @@ fn expand_functions(
             let address = crate::model::Address::new(label.clone(), key.clone());
             let addr_text = address.to_string();
             if let Some(k) = &key {
-                let mut each = hcl::Map::new();
-                each.insert("key".to_string(), Value::String(k.clone()));
-                each.insert("value".to_string(), value);
-                ctx.declare_var("each", Value::Object(each));
+                let mut object = hcl::Map::new();
+                object.insert("key".to_string(), Value::String(k.clone()));
+                object.insert("value".to_string(), value);
+                each = Some(Value::Object(object));
             }
+            let values = Values {
+                each: each.as_ref(),
+                ..values
+            };
             let mut fields = Fields::new();
             let mut poisoned = poisoned_paths.clone();
             for (path, a) in &flat {
-                match a.expr.evaluate(ctx) {
+                match evaluator::evaluate(&a.edit, &values) {
                     Ok(v) => {
                         fields.insert(
                             path.clone(),
@@ -1054,6 +1100,7 @@ fn for_each_instances(
                 return None;
             }
             let mut out: Vec<(Option<String>, Value)> = Vec::with_capacity(items.len());
+            let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
             for item in items {
                 let Value::String(s) = item else {
                     r.emit(
@@ -1068,7 +1115,7 @@ fn for_each_instances(
                     );
                     return None;
                 };
-                if out.iter().any(|(k, _)| k.as_deref() == Some(s.as_str())) {
+                if !seen.insert(s.clone()) {
                     r.emit(
                         D::error(&a.value_loc, format!("for_each has the key {s:?} twice"))
                             .help("use toset(...) to drop duplicates"),

@@ -8,6 +8,7 @@
 
 mod diagnostic;
 pub mod edit;
+mod eval;
 pub mod fmt;
 mod function;
 mod loader;

@@ -1,7 +1,9 @@
 //! Parsed configuration files as the loader walks them: blocks and
-//! attributes with their byte spans, each attribute's value converted once to
-//! an evaluable `hcl::Expression`, plus the reporter that collects
-//! diagnostics and the reference check that runs before evaluation.
+//! attributes with their byte spans and their values as hcl-edit parsed them
+//! (`eval` evaluates that tree directly; converting to `hcl::Expression`
+//! would cost quadratic time on big object literals), plus the reporter
+//! that collects diagnostics and the reference check that runs before
+//! evaluation.
 //!
 //! Nothing here evaluates or judges values; that is `loader`'s job.
 
@@ -36,7 +38,6 @@ pub struct Attr {
     pub key_loc: Loc,
     pub value_loc: Loc,
     pub edit: EditExpr,
-    pub expr: hcl::Expression,
 }
 
 #[derive(Debug, Clone)]
@@ -90,7 +91,6 @@ pub fn attr_from_edit(file: usize, a: &hcl::edit::structure::Attribute) -> Attr 
         key_loc: Loc::new(file, a.key.span()),
         value_loc: Loc::new(file, a.value.span()),
         edit: a.value.clone(),
-        expr: a.value.clone().into(),
     }
 }
 
