@@ -1,5 +1,5 @@
-//! `rtm state list | show | rm | history`: read and prune state without
-//! touching Lambda.
+//! `rtm state list | show | rm | history | restore`: read, prune and
+//! recover state without touching Lambda.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,6 +35,14 @@ pub enum StateArgs {
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },
+    /// Rebuild the state database from its JSON backup (rtm.backup.json,
+    /// rewritten after every change). The database it replaces is moved
+    /// aside, never deleted.
+    Restore {
+        /// The backup to restore [default: rtm.backup.json in the state directory]
+        #[arg(long, value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
+    },
 }
 
 fn print(text: &str) -> Result<(), crate::Error> {
@@ -48,10 +56,41 @@ fn parse(address: &str) -> Result<Address, crate::Error> {
     Address::parse(address).map_err(crate::Error::Usage)
 }
 
+fn restore(
+    global: &GlobalArgs,
+    from: Option<std::path::PathBuf>,
+) -> Result<ExitCode, crate::Error> {
+    let dir = global.state_dir();
+    let from = from.unwrap_or_else(|| dir.join("rtm.backup.json"));
+    let done = crate::state::Store::restore(&dir, &from, "state restore", global.lock_timeout)?;
+    let mut text = format!(
+        "Restored {} address{} from {} into {} (lineage {}, serial {}).\n",
+        done.records,
+        if done.records == 1 { "" } else { "es" },
+        from.display(),
+        dir.join("rtm.db").display(),
+        done.lineage,
+        done.serial
+    );
+    if let Some(aside) = &done.moved_aside {
+        text.push_str(&format!(
+            "The database it replaced was moved to {}; delete it once rtm plan looks right.\n",
+            aside.display()
+        ));
+    }
+    if done.new_salt {
+        text.push_str("The backup has no salt (an older rtm wrote it): sensitive values read as drifted until the next apply records them again.\n");
+    }
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Error> {
-    let store = session::open_store(global, "state")?;
+    // Restore must not open the database it replaces.
+    let store = || session::open_store(global, "state");
     match args {
         StateArgs::List { format } => {
+            let store = store()?;
             let records = store.all()?;
             let serial = store.serial()?;
             match format {
@@ -84,6 +123,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             }
         }
         StateArgs::Show { address, format } => {
+            let store = store()?;
             let a = parse(&address)?;
             let r = store
                 .get(&a)?
@@ -116,6 +156,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             }
         }
         StateArgs::Rm { address } => {
+            let store = store()?;
             let a = parse(&address)?;
             if !store.remove(&a)? {
                 return Err(crate::Error::Usage(format!("{a} is not in state")));
@@ -125,7 +166,9 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
                 "Removed {a} from state; Lambda was not touched.\n"
             ))?;
         }
+        StateArgs::Restore { from } => return restore(global, from),
         StateArgs::History { address, format } => {
+            let store = store()?;
             let a = parse(&address)?;
             let r = store
                 .get(&a)?

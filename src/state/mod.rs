@@ -37,7 +37,7 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(
-        "the state database at {path} cannot be read: {message}\n  to recover: move {path} aside and run `rtm import --all` to rebuild state from live functions, or restore it from {backup} (written after every change)"
+        "the state database at {path} cannot be read: {message}\n  to recover: move {path} aside and run `rtm import --all` to rebuild state from live functions, or run `rtm state restore` to rebuild it from {backup} (written after every change)"
     )]
     Corrupt {
         path: PathBuf,
@@ -50,6 +50,34 @@ pub enum Error {
     UnknownFormat { path: PathBuf, found: u64 },
     #[error("state write failed at {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error("cannot restore state from {path}: {message}")]
+    Backup { path: PathBuf, message: String },
+}
+
+/// What `Store::restore` did.
+#[derive(Debug)]
+pub struct Restored {
+    pub records: usize,
+    /// The restored state's serial: the backup's plus one.
+    pub serial: u64,
+    pub lineage: String,
+    /// Where the database that was replaced was moved, if there was one.
+    pub moved_aside: Option<PathBuf>,
+    /// The backup had no salt, so sensitive values recorded in it no
+    /// longer match their hashes until the next apply records them again.
+    pub new_salt: bool,
+}
+
+/// The backup file as `write_backup` writes it.
+#[derive(serde::Deserialize)]
+struct Backup {
+    format_version: u64,
+    lineage: String,
+    serial: u64,
+    /// Absent in backups written before the salt was saved there; a new
+    /// salt then makes sensitive values read as changed once.
+    salt: Option<String>,
+    resources: BTreeMap<String, Recorded>,
 }
 
 fn lock_file_hint(path: &Path) -> String {
@@ -250,6 +278,96 @@ impl Store {
         }
     }
 
+    /// Rebuilds the database under `dir` from a backup written by
+    /// `write_backup`: takes the lock, checks the whole backup before
+    /// touching anything, moves an existing `rtm.db` aside (never deletes
+    /// it), and writes every record with the backup's lineage and salt.
+    pub fn restore(
+        dir: &Path,
+        from: &Path,
+        command: &str,
+        lock_timeout: Duration,
+    ) -> Result<Restored, Error> {
+        let bad = |message: String| Error::Backup {
+            path: from.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(from).map_err(|e| bad(e.to_string()))?;
+        let backup: Backup = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if backup.format_version != FORMAT_VERSION {
+            return Err(Error::UnknownFormat {
+                path: from.to_path_buf(),
+                found: backup.format_version,
+            });
+        }
+        let mut records = Vec::with_capacity(backup.resources.len());
+        for (key, record) in backup.resources {
+            let address = Address::parse(&key).map_err(|e| bad(format!("address {key:?}: {e}")))?;
+            let bytes = serde_json::to_vec(&record).map_err(|e| bad(e.to_string()))?;
+            records.push((address.to_string(), bytes));
+        }
+        std::fs::create_dir_all(dir).map_err(|source| Error::LockFile {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let lock = LockGuard::acquire(&dir.join("rtm.lock"), command, lock_timeout)?;
+        let db_path = dir.join("rtm.db");
+        let write_error = |e: String| Error::Write {
+            path: db_path.clone(),
+            message: e,
+        };
+        let moved_aside = if db_path.exists() {
+            let stamp = jiff::Timestamp::now().as_second();
+            let aside = dir.join(format!("rtm.db.replaced-{stamp}"));
+            std::fs::rename(&db_path, &aside).map_err(|e| write_error(e.to_string()))?;
+            Some(aside)
+        } else {
+            None
+        };
+        let serial = backup.serial + 1;
+        let new_salt = backup.salt.is_none();
+        let salt = backup
+            .salt
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let db = sled::Config::new()
+            .path(&db_path)
+            .open()
+            .map_err(|e| write_error(e.to_string()))?;
+        let written = (|| -> sled::Result<(sled::Tree, sled::Tree)> {
+            let meta = db.open_tree("meta")?;
+            let resources = db.open_tree("resources")?;
+            for (key, bytes) in &records {
+                resources.insert(key.as_bytes(), bytes.as_slice())?;
+            }
+            meta.insert(META_LINEAGE, backup.lineage.as_bytes())?;
+            meta.insert(META_SALT, salt.as_bytes())?;
+            meta.insert(META_SERIAL, &serial.to_be_bytes())?;
+            // Last: a restore cut short leaves a database without a format
+            // version, which open() reports as incomplete.
+            meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())?;
+            db.flush()?;
+            Ok((meta, resources))
+        })();
+        let (meta, resources) = written.map_err(|e| write_error(e.to_string()))?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            db,
+            meta,
+            resources,
+            lineage: backup.lineage.clone(),
+            salt: Salt(salt),
+            _lock: lock,
+        };
+        store.write_backup()?;
+        Ok(Restored {
+            records: records.len(),
+            serial,
+            lineage: backup.lineage,
+            moved_aside,
+            new_salt,
+        })
+    }
+
     /// Writes a JSON copy of every record next to the database, the recovery
     /// path if sled ever refuses to open. Sensitive values are hashed there too.
     pub fn write_backup(&self) -> Result<(), Error> {
@@ -258,6 +376,7 @@ impl Store {
             "format_version": FORMAT_VERSION,
             "lineage": self.lineage,
             "serial": self.serial()?,
+            "salt": self.salt.0,
             "resources": records.iter().map(|(a, r)| (a.to_string(), r)).collect::<BTreeMap<_, _>>(),
         });
         let path = self.dir.join("rtm.backup.json");
