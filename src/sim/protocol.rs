@@ -23,6 +23,10 @@ pub enum ApiError {
     Service(String),
     /// Another account's ARN: Lambda answers 403 with no message.
     AccessDenied,
+    /// A body over the operation's limit. Lambda answers 413 with the type
+    /// `RequestEntityTooLargeException` (not the modelled
+    /// `RequestTooLargeException`, which is Invoke's), e.g. "Request must be
+    /// smaller than 69905067 bytes for the CreateFunction operation".
     RequestTooLarge(String),
     /// A Lambda operation this emulator does not serve.
     NotImplemented {
@@ -46,7 +50,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "TooManyRequestsException",
             ApiError::Service(_) => "ServiceException",
             ApiError::AccessDenied => "AccessDeniedException",
-            ApiError::RequestTooLarge(_) => "RequestTooLargeException",
+            ApiError::RequestTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::NotImplemented { .. } => "NotImplementedException",
             ApiError::UnknownOperation(_) => "UnknownOperationException",
         }

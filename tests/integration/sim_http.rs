@@ -69,13 +69,18 @@ fn bad_requests_get_lambda_shaped_400s_and_change_nothing() {
         );
     }
 
-    // Oversized: Lambda's modelled RequestTooLargeException (413).
+    // Oversized: 413 RequestEntityTooLargeException, as Lambda answers it
+    // ("Request must be smaller than N bytes for the X operation").
     let huge = vec![b' '; 7 * 1024 * 1024];
     let r = http(url, "PUT", CONFIG, &huge);
     assert_eq!(
         (r.status, r.error_type()),
-        (413, "RequestTooLargeException"),
+        (413, "RequestEntityTooLargeException"),
         "{r:?}"
+    );
+    assert_eq!(
+        r.json()["message"],
+        "Request must be smaller than 6291456 bytes for the UpdateFunctionConfiguration operation"
     );
     let mut env = serde_json::Map::new();
     for i in 0..200 {
