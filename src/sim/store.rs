@@ -47,7 +47,7 @@ impl Store {
             Some(d) => sled::Config::new().path(d),
             None => sled::Config::new().temporary(true),
         };
-        let db = config.open()?;
+        let db = open_waiting_for_lock(&config)?;
         let functions = db.open_tree("functions")?;
         let catalogue = db.open_tree("catalogue")?;
         let mut memory = Memory::default();
@@ -145,6 +145,24 @@ impl Locked<'_> {
         self.store.db.flush()?;
         self.memory.catalogue.insert(key, latest);
         Ok(())
+    }
+}
+
+/// Opens sled, waiting up to 2 s for its file lock: a `Db` dropped in this
+/// process releases the lock only when sled's flusher thread has stopped,
+/// so an immediate reopen can find it still held.
+fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

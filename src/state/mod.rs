@@ -115,10 +115,7 @@ impl Store {
             backup: dir.join("rtm.backup.json"),
             message,
         };
-        let db = sled::Config::new()
-            .path(&db_path)
-            .open()
-            .map_err(|e| corrupt(e.to_string()))?;
+        let db = open_sled(&db_path).map_err(|e| corrupt(e.to_string()))?;
         let meta = db.open_tree("meta").map_err(|e| corrupt(e.to_string()))?;
         let resources = db
             .open_tree("resources")
@@ -329,10 +326,7 @@ impl Store {
         let salt = backup
             .salt
             .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let db = sled::Config::new()
-            .path(&db_path)
-            .open()
-            .map_err(|e| write_error(e.to_string()))?;
+        let db = open_sled(&db_path).map_err(|e| write_error(e.to_string()))?;
         let written = (|| -> sled::Result<(sled::Tree, sled::Tree)> {
             let meta = db.open_tree("meta")?;
             let resources = db.open_tree("resources")?;
@@ -385,6 +379,25 @@ impl Store {
         std::fs::write(&tmp, text)
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| self.write_error(e))
+    }
+}
+
+/// Opens sled at `path`. rtm's own lock file is already held, so a busy
+/// sled lock can only be a `Db` this process just dropped whose flusher
+/// thread has not yet let go: wait up to 2 s for it.
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let config = sled::Config::new().path(path);
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 
