@@ -61,9 +61,10 @@ pub fn run(global: &GlobalArgs, args: FmtArgs) -> Result<ExitCode, crate::Error>
             let _ = write!(
                 out,
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{name}"), &format!("b/{name}"))
+                diff.unified_diff().context_radius(3).header(
+                    &format!("a/{}", name.trim_start_matches('/')),
+                    &format!("b/{}", name.trim_start_matches('/'))
+                )
             );
         }
         if !args.check {

@@ -4,6 +4,10 @@
 //! by bracket depth, one space between most tokens, `=` and trailing comments
 //! aligned within runs of consecutive single-line attributes.
 //!
+//! One rule is added to terraform's: exactly one blank line between a block
+//! and the next block at the same depth (a comment above a block goes with
+//! it), and never two blank lines in a row anywhere outside heredocs.
+//!
 //! Unlike `terraform fmt` it does not unwrap `"${x}"` into `x`: in rtm a
 //! template always yields a string, so that rewrite could change a value's type.
 //! Must not: change what a file means; format a file that does not parse.
@@ -419,6 +423,25 @@ fn is_newline(t: &Token<'_>) -> bool {
     t.kind == Kind::Newline || (t.kind == Kind::Comment && t.text.ends_with('\n'))
 }
 
+/// What a line is, for the blank lines between blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Blank,
+    /// A line that is only a comment (it belongs to what follows it).
+    Comment,
+    /// `name "label" {`
+    BlockOpen,
+    /// The `}` that closes a block.
+    BlockClose,
+    /// A block on one line: `tracing_config { mode = "Active" }`.
+    BlockWhole,
+    /// A line starting with `}` that closes an object or a template.
+    Close,
+    /// A heredoc body line.
+    Verbatim,
+    Other,
+}
+
 struct Line<'a> {
     lead: Vec<Token<'a>>,
     assign: Vec<Token<'a>>,
@@ -511,20 +534,34 @@ fn layout(tokens: Vec<Token<'_>>) -> String {
             }
         }
     }
-    // Indentation by bracket depth.
+    // Indentation by bracket depth, noting which lines open and close blocks.
     let mut indents: Vec<i32> = Vec::new();
+    // Parallel to `indents`: whether that level was opened by a block.
+    let mut opened_by_block: Vec<bool> = Vec::new();
+    let mut roles: Vec<(Role, usize)> = Vec::with_capacity(lines.len());
     for line in &mut lines {
         if line.lead.is_empty() {
+            roles.push((Role::Other, indents.len()));
             continue;
         }
         if line.lead[0].kind == Kind::Newline {
             line.lead[0].spaces_before = 0;
+            roles.push((Role::Blank, indents.len()));
             continue;
         }
         if matches!(line.lead[0].kind, Kind::StringLit) {
             // A heredoc body line: verbatim.
+            roles.push((Role::Verbatim, indents.len()));
             continue;
         }
+        let block_line = line.lead[0].kind == Kind::Ident
+            && line
+                .lead
+                .iter()
+                .chain(&line.assign)
+                .find(|t| matches!(t.kind, Kind::Equal | Kind::OBrace))
+                .is_some_and(|t| t.kind == Kind::OBrace);
+        let mut closes_block = false;
         let mut net = 0;
         for t in line.lead.iter().chain(line.assign.iter()) {
             net += bracket_change(t.kind);
@@ -534,32 +571,81 @@ fn layout(tokens: Vec<Token<'_>>) -> String {
         }
         if net < 0 {
             let mut closed = -net;
+            let mut first = true;
             while closed > 0 {
                 let Some(top) = indents.last_mut() else { break };
+                if first {
+                    closes_block = line.lead[0].kind == Kind::CBrace
+                        && opened_by_block.last().copied().unwrap_or(false);
+                    first = false;
+                }
                 if closed > *top {
                     closed -= *top;
                     indents.pop();
+                    opened_by_block.pop();
                 } else if closed < *top {
                     *top -= closed;
                     closed = 0;
                 } else {
                     indents.pop();
+                    opened_by_block.pop();
                     closed = 0;
                 }
             }
         }
+        let level = indents.len();
         if line.lead[0].kind != Kind::CHeredoc {
-            line.lead[0].spaces_before = 2 * indents.len();
+            line.lead[0].spaces_before = 2 * level;
         }
         if net > 0 {
             indents.push(net);
+            opened_by_block.push(block_line);
         }
+        let only_comment = line
+            .lead
+            .iter()
+            .all(|t| matches!(t.kind, Kind::Comment | Kind::Newline));
+        let role = match (block_line, net, closes_block) {
+            _ if only_comment => Role::Comment,
+            (true, 1.., _) => Role::BlockOpen,
+            (true, 0, _) => Role::BlockWhole,
+            (_, _, true) => Role::BlockClose,
+            _ if line.lead[0].kind == Kind::CBrace => Role::Close,
+            _ => Role::Other,
+        };
+        roles.push((role, level));
     }
     // Align `=` within runs of single-line attributes, then trailing comments.
     align(&mut lines, false);
     align(&mut lines, true);
     let mut out = String::new();
-    for line in &lines {
+    // For each line, the first line from it on that is not a comment: a
+    // comment belongs to what follows it.
+    let mut next_code: Vec<Option<(Role, usize)>> = vec![None; roles.len()];
+    let mut following = None;
+    for (i, &(role, level)) in roles.iter().enumerate().rev() {
+        if role != Role::Comment {
+            following = Some((role, level));
+        }
+        next_code[i] = following;
+    }
+    let mut previous: Option<(Role, usize)> = None;
+    for (i, (line, &(role, level))) in lines.iter().zip(&roles).enumerate() {
+        match (previous, role) {
+            // One blank line at most, none at the start.
+            (None | Some((Role::Blank, _)), Role::Blank) => continue,
+            // One blank line between a block and the next block.
+            (Some((Role::BlockClose | Role::BlockWhole, before_level)), _)
+                if matches!(
+                    next_code[i],
+                    Some((Role::BlockOpen | Role::BlockWhole, l)) if l == before_level
+                ) && level == before_level =>
+            {
+                out.push('\n');
+            }
+            _ => {}
+        }
+        previous = Some((role, level));
         for t in line.lead.iter().chain(&line.assign).chain(&line.comment) {
             if t.kind == Kind::Newline
                 || t.kind == Kind::StringLit
@@ -640,6 +726,15 @@ mod tests {
         let src = "# c\nfunction \"a\" {\n  # inner\n  name = \"${var.x}-y\" // t\n  l = [\n  \"a\",\n  ]\n}\n";
         let once = format_source(src).unwrap();
         assert!(once.contains("# inner") && once.contains("// t"), "{once}");
+        assert_eq!(format_source(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn one_blank_line_between_blocks() {
+        let src = "\n\nsettings {\n  region = \"a\"\n}\nfunction \"a\" {\n  name = \"a\"\n  runtime_management {\n    update_runtime_on = \"Auto\"\n  }\n  configuration { timeout = 3 }\n  # memory\n  configuration {\n    memory_size = 128\n  }\n  description = \"x\"\n}\n\n\n\n# b\nfunction \"b\" {\n  x = <<EOT\n\n\nkeep\nEOT\n}\n# end\n";
+        let want = "settings {\n  region = \"a\"\n}\n\nfunction \"a\" {\n  name = \"a\"\n  runtime_management {\n    update_runtime_on = \"Auto\"\n  }\n\n  configuration { timeout = 3 }\n\n  # memory\n  configuration {\n    memory_size = 128\n  }\n  description = \"x\"\n}\n\n# b\nfunction \"b\" {\n  x = <<EOT\n\n\nkeep\nEOT\n}\n# end\n";
+        let once = format_source(src).unwrap();
+        assert_eq!(once, want);
         assert_eq!(format_source(&once).unwrap(), once);
     }
 

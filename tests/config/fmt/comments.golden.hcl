@@ -11,7 +11,6 @@ function "orders" { # trailing on a block
     reason              = "v17 breaks pydantic"
   }
 
-
   configuration {
     environment { variables = { LOG_LEVEL = "info", MODE = "a" } }
     layers = [

@@ -3,12 +3,13 @@ settings {
   region      = "us-east-1" # trailing
   parallelism = 8
 }
+
 function "a" {
   name      = "x"
   qualifier = "$LATEST"
 
-
   runtime_management { update_runtime_on = "Auto" }
+
   configuration {
     layers = ["a", "b", "c"]
     environment {
@@ -29,5 +30,6 @@ function "a" {
     idx = local.m["k"]
   }
 }
+
 function "b" {
 }
