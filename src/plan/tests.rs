@@ -149,6 +149,22 @@ fn mode_transitions_and_ordering() {
             vec![],
         ),
         (
+            "in sync FunctionUpdate",
+            Some((FunctionUpdate, None, None)),
+            conf(None, None),
+            FunctionUpdate,
+            None,
+            vec![],
+        ),
+        (
+            "FunctionUpdate -> Manual",
+            Some((Manual, Some('a'), None)),
+            conf(None, None),
+            FunctionUpdate,
+            None,
+            vec!["Put(Manual,a)"],
+        ),
+        (
             "Auto -> FunctionUpdate",
             Some((FunctionUpdate, None, None)),
             conf(None, None),
