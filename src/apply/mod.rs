@@ -56,7 +56,15 @@ pub struct ApplyOptions {
     pub poll_interval: Duration,
     /// Set on Ctrl-C: no new step starts; steps in flight finish.
     pub stop: Arc<AtomicBool>,
-    pub now: fn() -> jiff::Timestamp,
+    /// The time recorded in state (first-seen times, `manual_since`):
+    /// the clock, unless the user fixed it with `--now`.
+    pub fixed_now: Option<jiff::Timestamp>,
+}
+
+impl ApplyOptions {
+    fn now(&self) -> jiff::Timestamp {
+        self.fixed_now.unwrap_or_else(jiff::Timestamp::now)
+    }
 }
 
 impl Default for ApplyOptions {
@@ -66,7 +74,7 @@ impl Default for ApplyOptions {
             update_timeout: Duration::from_secs(600),
             poll_interval: Duration::from_secs(1),
             stop: Arc::new(AtomicBool::new(false)),
-            now: jiff::Timestamp::now,
+            fixed_now: None,
         }
     }
 }
@@ -167,7 +175,7 @@ pub async fn execute(
     // drift detection knows what to expect of them.
     for f in plan.functions.iter().filter(|f| f.action == Action::NoOp) {
         if let Some(d) = desired.functions.get(&f.address) {
-            record::in_sync(store, d, f, (opts.now)())?;
+            record::in_sync(store, d, f, opts.now())?;
         }
     }
     let changes: Vec<&FunctionPlan> = plan.changes().collect();
@@ -267,7 +275,7 @@ async fn run_steps(
                         .await?;
                     live.runtime_management = rm;
                     put_since_read = true;
-                    record::step_done(store, d, fp, &live, Some(request), None, (opts.now)())?;
+                    record::step_done(store, d, fp, &live, Some(request), None, opts.now())?;
                 }
                 Step::UpdateFunctionConfiguration { changes, .. } => {
                     if put_since_read {
@@ -308,7 +316,7 @@ async fn run_steps(
                     live.runtime_management = rm;
                     revision_id = live.revision_id.clone();
                     config_seen = live.configuration.clone();
-                    record::step_done(store, d, fp, &live, None, Some(&changes), (opts.now)())?;
+                    record::step_done(store, d, fp, &live, None, Some(&changes), opts.now())?;
                 }
             }
             Ok(())
@@ -325,7 +333,7 @@ async fn run_steps(
         result?;
         *done += 1;
     }
-    record::function_done(store, d, fp, &live, (opts.now)())?;
+    record::function_done(store, d, fp, &live, opts.now())?;
     Ok(())
 }
 

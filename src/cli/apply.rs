@@ -123,6 +123,7 @@ async fn run_with(
         parallelism: global.parallelism(desired),
         update_timeout: args.update_timeout,
         stop: stop.clone(),
+        fixed_now: global.now.is_some().then(|| global.now()).transpose()?,
         ..ApplyOptions::default()
     };
     let report = apply::execute(&plan, desired, lambda, store, hook.as_ref(), &opts)

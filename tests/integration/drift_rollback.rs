@@ -442,3 +442,55 @@ async fn a_broken_state_database_is_restored_from_its_backup() {
     );
     w.rtm(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
+
+const EXTENDED_PIN: &str = r#"policy {
+  max_pin_days = 14
+}
+
+function "api" {
+  runtime_management {
+    update_runtime_on   = "Manual"
+    runtime_version_arn = "PINNED_ARN"
+    pin_until           = "PIN_UNTIL"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pin_extended_past_the_policy_is_overdue() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.12").await;
+    let v1 = fleet::running_arn(&c, "api").await;
+    let config = |until: &str| {
+        w.config(
+            &EXTENDED_PIN
+                .replace("PINNED_ARN", &v1)
+                .replace("PIN_UNTIL", until),
+        )
+    };
+    config("2026-12-01");
+    w.rtm(&["--now", "2026-11-21", "apply", "--auto-approve"])
+        .expect_code(0);
+    w.rtm(&["--now", "2026-11-22", "drift"]).expect_code(0);
+
+    // Each extension stays within 14 days of its day, so the config is
+    // valid; but the function has been Manual since 2026-11-21.
+    config("2026-12-14");
+    w.rtm(&["--now", "2026-11-30", "validate"]).expect_code(0);
+    w.rtm(&["--now", "2026-11-30", "apply", "--auto-approve"])
+        .expect_code(0);
+    let out = w
+        .rtm(&["--now", "2026-12-07", "drift", "--format", "json"])
+        .expect_code(2);
+    let report = drift_json(&out);
+    assert_eq!(report.function("function.api").status, "pin_overdue");
+    let human = w.rtm(&["--now", "2026-12-07", "drift"]).expect_code(2);
+    assert!(
+        human
+            .stdout
+            .contains("Manual since 2026-11-21 (16 days; the policy allows 14)"),
+        "{}",
+        human.stdout
+    );
+}
