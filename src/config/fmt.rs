@@ -435,10 +435,7 @@ enum Role {
     BlockClose,
     /// A block on one line: `tracing_config { mode = "Active" }`.
     BlockWhole,
-    /// A line starting with `}` that closes an object or a template.
-    Close,
-    /// A heredoc body line.
-    Verbatim,
+    /// Anything else: attributes, their continuation lines, heredoc bodies.
     Other,
 }
 
@@ -551,7 +548,7 @@ fn layout(tokens: Vec<Token<'_>>) -> String {
         }
         if matches!(line.lead[0].kind, Kind::StringLit) {
             // A heredoc body line: verbatim.
-            roles.push((Role::Verbatim, indents.len()));
+            roles.push((Role::Other, indents.len()));
             continue;
         }
         let block_line = line.lead[0].kind == Kind::Ident
@@ -610,7 +607,6 @@ fn layout(tokens: Vec<Token<'_>>) -> String {
             (true, 1.., _) => Role::BlockOpen,
             (true, 0, _) => Role::BlockWhole,
             (_, _, true) => Role::BlockClose,
-            _ if line.lead[0].kind == Kind::CBrace => Role::Close,
             _ => Role::Other,
         };
         roles.push((role, level));

@@ -330,14 +330,15 @@ impl Store {
         let written = (|| -> sled::Result<(sled::Tree, sled::Tree)> {
             let meta = db.open_tree("meta")?;
             let resources = db.open_tree("resources")?;
+            // The lineage first and the format version last: a restore cut
+            // short anywhere between leaves a meta tree that open() reports
+            // as incomplete, never one it would take for a new state.
+            meta.insert(META_LINEAGE, backup.lineage.as_bytes())?;
             for (key, bytes) in &records {
                 resources.insert(key.as_bytes(), bytes.as_slice())?;
             }
-            meta.insert(META_LINEAGE, backup.lineage.as_bytes())?;
             meta.insert(META_SALT, salt.as_bytes())?;
             meta.insert(META_SERIAL, &serial.to_be_bytes())?;
-            // Last: a restore cut short leaves a database without a format
-            // version, which open() reports as incomplete.
             meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())?;
             db.flush()?;
             Ok((meta, resources))
