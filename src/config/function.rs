@@ -89,20 +89,25 @@ fn short_name(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
 }
 
+/// "`memory_size` must be a whole number; got a string", at the field.
+fn wrong_type(path: &str, f: &Field, got: &Value, expected: &str) -> D {
+    D::error(
+        &f.loc,
+        format!(
+            "{} must be {expected}; got a {}",
+            short_name(path),
+            type_name(got)
+        ),
+    )
+}
+
 fn expect_string(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<String> {
     match &f.value {
         Value::String(s) => Some(s.clone()),
         other => {
             r.emit(
-                D::error(
-                    &f.loc,
-                    format!(
-                        "{} must be a string; got a {}",
-                        short_name(path),
-                        type_name(other)
-                    ),
-                )
-                .label(format!("this is {}", render_value(other))),
+                wrong_type(path, f, other, "a string")
+                    .label(format!("this is {}", render_value(other))),
             );
             None
         }
@@ -120,15 +125,8 @@ fn expect_int(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<i64> {
         }
         other => {
             r.emit(
-                D::error(
-                    &f.loc,
-                    format!(
-                        "{} must be a whole number; got a {}",
-                        short_name(path),
-                        type_name(other)
-                    ),
-                )
-                .label(format!("this is {}", render_value(other))),
+                wrong_type(path, f, other, "a whole number")
+                    .label(format!("this is {}", render_value(other))),
             );
             None
         }
@@ -140,15 +138,8 @@ fn expect_bool(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<bool> {
         Value::Bool(b) => Some(*b),
         other => {
             r.emit(
-                D::error(
-                    &f.loc,
-                    format!(
-                        "{} must be true or false; got a {}",
-                        short_name(path),
-                        type_name(other)
-                    ),
-                )
-                .label(format!("this is {}", render_value(other))),
+                wrong_type(path, f, other, "true or false")
+                    .label(format!("this is {}", render_value(other))),
             );
             None
         }
@@ -178,17 +169,7 @@ fn expect_strings(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<Vec<Str
             Some(out)
         }
         other => {
-            r.emit(
-                D::error(
-                    &f.loc,
-                    format!(
-                        "{} must be a list of strings; got a {}",
-                        short_name(path),
-                        type_name(other)
-                    ),
-                )
-                .help("write [\"a\", \"b\"]"),
-            );
+            r.emit(wrong_type(path, f, other, "a list of strings").help("write [\"a\", \"b\"]"));
             None
         }
     }
@@ -227,15 +208,7 @@ fn expect_string_map(
         }
         other => {
             r.emit(
-                D::error(
-                    &f.loc,
-                    format!(
-                        "{} must be a map of strings; got a {}",
-                        short_name(path),
-                        type_name(other)
-                    ),
-                )
-                .help("write { NAME = \"value\" }"),
+                wrong_type(path, f, other, "a map of strings").help("write { NAME = \"value\" }"),
             );
             None
         }

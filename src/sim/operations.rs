@@ -173,6 +173,21 @@ fn path_name(path: Result<Path<String>, PathRejection>) -> Result<String, ApiErr
     })
 }
 
+/// The function a `GET`/`DELETE` names by path and `?Qualifier=`.
+fn qualified_target(
+    sim: &Sim,
+    path: Result<Path<String>, PathRejection>,
+    q: Q,
+    shape: NameShape,
+) -> Result<FunctionRef, ApiError> {
+    let q = query(q)?;
+    sim.place.parse(
+        &path_name(path)?,
+        q.get("Qualifier").map(String::as_str),
+        shape,
+    )
+}
+
 fn query(q: Q) -> Result<HashMap<String, String>, ApiError> {
     q.map(|Query(q)| q)
         .map_err(|e| ApiError::Validation(format!("1 validation error detected: {e}")))
@@ -699,12 +714,7 @@ pub async fn get_function(
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let q = query(q)?;
-    let f = sim.place.parse(
-        &path_name(path)?,
-        q.get("Qualifier").map(String::as_str),
-        NameShape::Namespaced,
-    )?;
+    let f = qualified_target(&sim, path, q, NameShape::Namespaced)?;
     let mut locked = sim.store.lock();
     let body = read_settled(&mut locked, &f.name, |record| {
         let (version, arn) = resolve(&sim, record, &f)?;
@@ -733,12 +743,7 @@ pub async fn get_function_configuration(
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let q = query(q)?;
-    let f = sim.place.parse(
-        &path_name(path)?,
-        q.get("Qualifier").map(String::as_str),
-        NameShape::Namespaced,
-    )?;
+    let f = qualified_target(&sim, path, q, NameShape::Namespaced)?;
     let mut locked = sim.store.lock();
     let body = read_settled(&mut locked, &f.name, |record| {
         let (version, arn) = resolve(&sim, record, &f)?;
@@ -1016,12 +1021,7 @@ pub async fn delete_function(
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let q = query(q)?;
-    let f = sim.place.parse(
-        &path_name(path)?,
-        q.get("Qualifier").map(String::as_str),
-        NameShape::Plain,
-    )?;
+    let f = qualified_target(&sim, path, q, NameShape::Plain)?;
     let mut locked = sim.store.lock();
     let mut record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
     match (
@@ -1222,12 +1222,7 @@ pub async fn get_runtime_management_config(
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let q = query(q)?;
-    let f = sim.place.parse(
-        &path_name(path)?,
-        q.get("Qualifier").map(String::as_str),
-        NameShape::Namespaced,
-    )?;
+    let f = qualified_target(&sim, path, q, NameShape::Namespaced)?;
     let mut locked = sim.store.lock();
     let record = settled(&mut locked, &f.name)?.ok_or_else(|| not_found(&sim, &f))?;
     drop(locked);
