@@ -331,11 +331,17 @@ fn punct_or_word(b: &[u8]) -> (Kind, usize) {
         }
         return (Kind::Number, n.max(1));
     }
-    // Identifiers (UTF-8 letters included); anything else is one char.
+    // Identifiers, by the parser's own rule (Unicode XID, '_' to start, '-'
+    // to continue); anything else is one char.
     let s = std::str::from_utf8(b).unwrap_or("");
     let mut n = 0;
     for ch in s.chars() {
-        if ch.is_alphanumeric() || ch == '_' || ch == '-' && n > 0 {
+        let fits = if n == 0 {
+            unicode_ident::is_xid_start(ch) || ch == '_'
+        } else {
+            unicode_ident::is_xid_continue(ch) || ch == '-'
+        };
+        if fits {
             n += ch.len_utf8();
         } else {
             break;

@@ -229,7 +229,9 @@ fn parse_file(r: &mut Reporter<'_>, id: usize) -> Option<hcl::edit::structure::B
         Ok(body) => Some(body),
         Err(e) => {
             let loc = e.location();
-            let offset = loc.offset().min(text.len());
+            // The parser's offset can land inside a multi-byte character
+            // (it counts from where a token began); step back to its start.
+            let offset = text.floor_char_boundary(loc.offset().min(text.len()));
             let end = text[offset..]
                 .chars()
                 .next()
