@@ -12,6 +12,7 @@ mod plan_apply; // plan and apply against the emulator, checked with the SDK
 mod render_snapshots; // human and Markdown plans as a reviewer sees them (insta)
 mod sim_boto3; // the emulator through boto3 (botocore parsers, modelled exceptions, waiters)
 mod sim_cli; // the emulator through the AWS CLI (botocore)
+mod sim_fuzz; // the emulator answers mutated requests Lambda-shaped, never 5xx or a panic (proptest)
 mod sim_http; // the emulator on the wire: bad requests, error shapes, quotas, faults, rtm sim subcommands
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
 mod sim_store; // the emulator's data: SIGKILL durability, restarts, seeds
