@@ -240,10 +240,16 @@ fn report_error(e: &crate::Error) {
         .bold()
         .fg_color(Some(anstyle::AnsiColor::Red.into()));
     let mut err = anstream::stderr();
-    let _ = writeln!(err, "{style}error{style:#}: {e}");
+    let mut shown = e.to_string();
+    let _ = writeln!(err, "{style}error{style:#}: {shown}");
+    // A cause already quoted in the message above is not repeated.
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        let _ = writeln!(err, "  caused by: {s}");
+        let text = s.to_string();
+        if !shown.contains(&text) {
+            let _ = writeln!(err, "  caused by: {text}");
+            shown.push_str(&text);
+        }
         source = s.source();
     }
 }

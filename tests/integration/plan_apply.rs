@@ -438,6 +438,31 @@ async fn a_saved_plan_is_refused_when_the_configuration_changed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_edited_plan_file_is_refused_and_nothing_is_applied() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "one", "python3.12").await;
+    w.config("function \"one\" {\n  configuration {\n    memory_size = 512\n  }\n}\n");
+    w.rtm(&["plan", "--out", "p.plan"]).expect_code(0);
+    let path = w.rtm.path().join("p.plan");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("512"), "{text}");
+    std::fs::write(&path, text.replace("512", "2048")).unwrap();
+    let out = w.rtm(&["apply", "p.plan"]).expect_code(1);
+    assert!(
+        out.stderr.contains("p.plan was changed after rtm wrote it"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fleet::configuration(&c, "one").await.memory_size(),
+        Some(128)
+    );
+    // `rtm show` refuses it the same way.
+    w.rtm(&["show", "p.plan"]).expect_code(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_function_is_an_error_for_its_address_only() {
     let w = Workspace::new(&[]);
     let c = w.sim.client().await;
