@@ -30,6 +30,8 @@ pub enum Error {
         .0.command, .0.pid, .0.host, .0.started, lock_file_hint(.1)
     )]
     Locked(LockHolder, PathBuf),
+    #[error("cannot use the state directory {path}: {message}")]
+    Dir { path: PathBuf, message: String },
     #[error("cannot use the state lock file {path}: {source}")]
     LockFile {
         path: PathBuf,
@@ -100,14 +102,26 @@ const META_LINEAGE: &[u8] = b"lineage";
 const META_SERIAL: &[u8] = b"serial";
 const META_SALT: &[u8] = b"salt";
 
+/// Creates the state directory if need be; a file in its place is named as such.
+fn ensure_dir(dir: &Path) -> Result<(), Error> {
+    let message = match std::fs::create_dir_all(dir) {
+        Ok(()) => return Ok(()),
+        Err(_) if dir.exists() && !dir.is_dir() => {
+            "it is a file, not a directory (see --state)".into()
+        }
+        Err(e) => e.to_string(),
+    };
+    Err(Error::Dir {
+        path: dir.to_path_buf(),
+        message,
+    })
+}
+
 impl Store {
     /// Locks and opens the state under `dir`, creating it on first use.
     /// `command` is recorded in the lock file for whoever has to wait.
     pub fn open(dir: &Path, command: &str, lock_timeout: Duration) -> Result<Store, Error> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::LockFile {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        ensure_dir(dir)?;
         let lock = LockGuard::acquire(&dir.join("rtm.lock"), command, lock_timeout)?;
         let db_path = dir.join("rtm.db");
         let corrupt = |message: String| Error::Corrupt {
@@ -303,10 +317,7 @@ impl Store {
             let bytes = serde_json::to_vec(&record).map_err(|e| bad(e.to_string()))?;
             records.push((address.to_string(), bytes));
         }
-        std::fs::create_dir_all(dir).map_err(|source| Error::LockFile {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        ensure_dir(dir)?;
         let lock = LockGuard::acquire(&dir.join("rtm.lock"), command, lock_timeout)?;
         let db_path = dir.join("rtm.db");
         let write_error = |e: String| Error::Write {
@@ -452,6 +463,23 @@ mod tests {
         assert!(
             err.starts_with("state is locked by rtm apply (pid "),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_file_where_the_state_directory_goes_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state");
+        std::fs::write(&file, "").unwrap();
+        let Err(e) = Store::open(&file, "plan", Duration::ZERO) else {
+            panic!("opened a file as the state directory");
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot use the state directory {}: it is a file, not a directory (see --state)",
+                file.display()
+            )
         );
     }
 
