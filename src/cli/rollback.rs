@@ -77,6 +77,12 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::E
                 )
                 .map_err(|e| crate::Error::Usage(e.to_string()))?,
         };
+        // A pin that has already ended would be planned straight back to Auto.
+        if pin_until <= today {
+            return Err(crate::Error::Usage(format!(
+                "--until {pin_until} is not after today ({today}): the pin would already have expired; give a later date"
+            )));
+        }
         let reason = args.reason.clone().unwrap_or_else(|| {
             format!(
                 "rolled back to {} with rtm rollback on {today}",

@@ -206,9 +206,30 @@ async fn a_rollout_is_reported_as_runtime_version_changes_then_rolled_back_and_e
         history.stdout
     );
 
+    // A pin that would already have ended is refused, and the file is untouched.
+    let before = w.rtm.read("main.rtm.hcl");
+    let out = w
+        .rtm(&[
+            "--now",
+            "2026-11-21",
+            "rollback",
+            "function.auto",
+            "--until",
+            "2026-11-21",
+        ])
+        .expect_code(1);
+    assert!(
+        out.stderr.contains("--until 2026-11-21 is not after today"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.rtm.read("main.rtm.hcl"), before);
+
     // v2 breaks the function: pin it back to v1, in the file, comments kept.
     let out = w
         .rtm(&[
+            "--now",
+            "2026-11-21",
             "rollback",
             "function.auto",
             "--to",
