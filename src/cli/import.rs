@@ -123,7 +123,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         .collect();
     let mut text = String::new();
     let mut skipped = Vec::new();
-    let mut written = 0;
+    let mut records = Vec::new();
     for live in &imported {
         let name = live
             .function_arn
@@ -140,27 +140,39 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
             skipped.push(name);
             continue;
         }
-        if written > 0 {
+        if !records.is_empty() {
             text.push('\n');
         }
         text.push_str(&block(&label, &name, live, &paths));
-        store.put(
-            &address,
-            &record(&name, live, &paths, store.salt(), global.now()?),
-        )?;
-        written += 1;
+        records.push((
+            address,
+            record(&name, live, &paths, store.salt(), global.now()?),
+        ));
     }
+    // The file first: state records without their HCL would be worse than
+    // HCL without records (whose first plan is empty all the same).
+    let written = records.len();
     if written > 0 {
         std::fs::write(&out_path, &text)
             .map_err(|e| crate::Error::io(format!("cannot write {}", out_path.display()), e))?;
+        for (address, record) in &records {
+            store.put(address, record)?;
+        }
     }
     let _ = store.write_backup();
     let mut out = anstream::stdout();
     let _ = writeln!(
         out,
-        "Imported {written} function{} into {}{}.",
-        if written == 1 { "" } else { "s" },
-        out_path.display(),
+        "{}{}.",
+        if written == 0 {
+            "Nothing imported, no file written".to_string()
+        } else {
+            format!(
+                "Imported {written} function{} into {}",
+                if written == 1 { "" } else { "s" },
+                out_path.display()
+            )
+        },
         if skipped.is_empty() {
             String::new()
         } else {

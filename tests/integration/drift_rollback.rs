@@ -370,10 +370,13 @@ async fn import_all_adopts_a_fleet_of_200_and_the_next_plan_is_empty() {
         .rtm(&["import", "--all", "--out", "again.rtm.hcl"])
         .expect_code(0);
     assert!(
-        again.stdout.contains("Imported 0 functions"),
+        again
+            .stdout
+            .contains("Nothing imported, no file written; 200 already declared or in state"),
         "{}",
         again.stdout
     );
+    assert!(!w.rtm.path().join("again.rtm.hcl").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
