@@ -36,10 +36,11 @@ where
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(|s| Duration::from_secs_f64(s.min(60.0)))
     });
+    let unanswered = matches!(e, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_));
     let code = e.code().map(str::to_string);
     let message = match e.message() {
         Some(m) => m.to_string(),
-        None => aws_sdk_lambda::error::DisplayErrorContext(&e).to_string(),
+        None => error_chain(&e),
     };
     (
         Error {
@@ -47,9 +48,26 @@ where
             status,
             code,
             message,
+            unanswered,
         },
         retry_after,
     )
+}
+
+/// An error and its causes on one line, each cause once ("dispatch failure:
+/// io error: dns error: ..."), without the SDK's Debug dump of the request.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 /// Reads every field rtm can manage from a FunctionConfiguration, filling

@@ -48,6 +48,9 @@ pub struct Error {
     pub status: Option<u16>,
     pub code: Option<String>,
     pub message: String,
+    /// The request got no answer at all (connection refused, DNS, timeout),
+    /// even after retries: every other call would fare the same.
+    pub unanswered: bool,
 }
 
 impl Error {
@@ -178,10 +181,28 @@ impl Lambda {
             ));
         }
         let sdk = loader.load().await;
+        // Credentials once, up front: without them every call would fail the
+        // same way, after retries, once per function.
+        if !opts.static_credentials
+            && let Some(provider) = sdk.credentials_provider()
+        {
+            use aws_sdk_lambda::config::ProvideCredentials;
+            provider.provide_credentials().await.map_err(|e| Error {
+                operation: "configure",
+                status: None,
+                code: None,
+                unanswered: false,
+                message: format!(
+                    "cannot load AWS credentials ({}); set AWS_PROFILE or pass --profile, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
+                    convert::error_chain(&e)
+                ),
+            })?;
+        }
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| Error {
             operation: "configure",
             status: None,
             code: None,
+            unanswered: false,
             message: "no AWS region: set `region` in the settings block, pass --region, or set AWS_REGION".into(),
         })?;
         let scale = if opts.rate_scale > 0.0 {
@@ -297,6 +318,7 @@ impl Lambda {
             operation: "GetFunction",
             status: None,
             code: None,
+            unanswered: false,
             message: "the response has no Configuration".into(),
         })?;
         Ok(convert::live_from_configuration(conf, qualifier))
@@ -441,26 +463,36 @@ pub struct ReadItem<K> {
 
 impl Lambda {
     /// Reads many function versions concurrently, at most `parallelism` at
-    /// a time, under the shared rate limits. Results come back by key.
+    /// a time, under the shared rate limits. Results come back by key; an
+    /// error that got no answer at all (Lambda unreachable) ends the whole
+    /// read instead.
     pub async fn read_many<K>(
         &self,
         items: Vec<ReadItem<K>>,
         parallelism: usize,
-    ) -> std::collections::BTreeMap<K, Result<Live, Error>>
+    ) -> Result<std::collections::BTreeMap<K, Result<Live, Error>>, Error>
     where
         K: Ord + Clone + Send + 'static,
     {
         use futures_util::StreamExt;
-        futures_util::stream::iter(items.into_iter().map(|item| {
+        let mut reads = futures_util::stream::iter(items.into_iter().map(|item| {
             let me = self.clone();
             async move {
                 let result = me.read(&item.function, item.qualifier).await;
                 (item.key, result)
             }
         }))
-        .buffer_unordered(parallelism.max(1))
-        .collect()
-        .await
+        .buffer_unordered(parallelism.max(1));
+        let mut out = std::collections::BTreeMap::new();
+        while let Some((key, result)) = reads.next().await {
+            match result {
+                // Lambda cannot be reached: stop here rather than wait out
+                // the retries of every remaining function.
+                Err(e) if e.unanswered => return Err(e),
+                result => out.insert(key, result),
+            };
+        }
+        Ok(out)
     }
 }
 

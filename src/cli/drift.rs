@@ -47,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
             .read_many(items, global.parallelism(desired))
             .await;
         conn.close().await;
-        Ok::<_, crate::Error>(live)
+        Ok::<_, crate::Error>(live?)
     })?;
 
     let mut records = store.all()?;

@@ -217,8 +217,10 @@ pub fn stdout_styled() -> bool {
 }
 
 fn init_logging(verbose: u8) {
+    // By default only rtm's own warnings: rtm reports the SDK's failures
+    // itself (e.g. the credential chain warns once per provider it tries).
     let default = match verbose {
-        0 => "warn",
+        0 => "rtm=warn,error",
         1 => "rtm=info,warn",
         _ => "rtm=debug,aws_smithy_runtime=debug,info",
     };
@@ -227,6 +229,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(stderr_styled())
         .with_target(false)
         .try_init();
 }

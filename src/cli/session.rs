@@ -162,7 +162,7 @@ pub async fn make_plan(
         .collect();
     let live: std::collections::BTreeMap<Address, Result<Live, String>> = lambda
         .read_many(items, global.parallelism(desired))
-        .await
+        .await?
         .into_iter()
         .map(|(address, result)| {
             let result = result.map_err(|e| {

@@ -543,3 +543,72 @@ async fn a_second_rtm_on_the_same_state_is_told_who_holds_the_lock() {
     drop(held);
     w.rtm(&["plan"]).expect_code(0);
 }
+
+const TWO_FUNCTIONS: &str = "function \"a\" {\n  configuration {\n    timeout = 30\n  }\n}\n\nfunction \"b\" {\n  configuration {\n    timeout = 30\n  }\n}\n";
+
+/// `rtm ARGS` in DIR with nothing of the caller's AWS environment: no
+/// credentials anywhere (no env, no files, no instance metadata).
+fn rtm_without_aws(dir: &std::path::Path, extra: &[(&str, &str)], args: &[&str]) -> Output {
+    let out = std::process::Command::new(crate::support::RTM)
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(extra.iter().copied())
+        .output()
+        .expect("run rtm");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn without_credentials_plan_says_so_once_before_any_call() {
+    let rtm = Rtm::new().file("main.rtm.hcl", TWO_FUNCTIONS);
+    let out = rtm_without_aws(
+        rtm.path(),
+        &[],
+        &["--endpoint-url", "http://127.0.0.1:1", "plan"],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("cannot load AWS credentials") && out.stderr.contains("aws sso login"),
+        "{}",
+        out.stderr
+    );
+    // One error, not one per function, and no SDK debug dump.
+    assert_eq!(out.stderr.matches("error").count(), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("function."), "{}", out.stderr);
+}
+
+#[test]
+fn an_unreachable_endpoint_ends_the_read_with_one_error() {
+    let rtm = Rtm::new().file("main.rtm.hcl", TWO_FUNCTIONS);
+    let creds = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ];
+    // Port 1 on loopback: connection refused (after rtm's retries).
+    for command in ["plan", "drift"] {
+        let out = rtm_without_aws(
+            rtm.path(),
+            &creds,
+            &["--endpoint-url", "http://127.0.0.1:1", command],
+        );
+        assert_eq!(out.code, 1, "{command}: {out:?}");
+        assert_eq!(
+            out.stderr.matches("Connection refused").count(),
+            1,
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("DispatchFailure {"), "{}", out.stderr);
+        assert!(!out.stdout.contains("Plan:"), "{}", out.stdout);
+    }
+}
