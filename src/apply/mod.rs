@@ -130,11 +130,14 @@ pub enum Error {
 struct Failure {
     code: String,
     message: String,
+    /// Lambda gave no answer at all, even after retries.
+    unanswered: bool,
 }
 
 impl From<crate::aws::Error> for Failure {
     fn from(e: crate::aws::Error) -> Failure {
         Failure {
+            unanswered: e.unanswered,
             code: e.code.clone().unwrap_or_else(|| match e.status {
                 Some(s) => format!("HTTP {s}"),
                 None => "RequestFailed".into(),
@@ -149,6 +152,7 @@ impl From<crate::state::Error> for Failure {
         Failure {
             code: "StateWriteFailed".into(),
             message: e.to_string(),
+            unanswered: false,
         }
     }
 }
@@ -157,6 +161,7 @@ fn changed_since_plan(why: String) -> Failure {
     Failure {
         code: "ChangedSincePlan".into(),
         message: format!("changed since plan ({why}); nothing written to it: plan again"),
+        unanswered: false,
     }
 }
 
@@ -213,10 +218,17 @@ async fn apply_function(
             Ok(()) => FunctionStatus::Skipped {
                 reason: format!("interrupted after {done} of {total} steps"),
             },
-            Err(f) => FunctionStatus::Failed {
-                code: f.code,
-                message: f.message,
-            },
+            Err(f) => {
+                if f.unanswered {
+                    // Lambda stopped answering: start nothing more (as on
+                    // Ctrl-C); the steps in flight finish or fail alone.
+                    opts.stop.store(true, Ordering::SeqCst);
+                }
+                FunctionStatus::Failed {
+                    code: f.code,
+                    message: f.message,
+                }
+            }
         },
     };
     FunctionResult {
@@ -352,6 +364,7 @@ async fn wait_successful(
             reason_code,
             reason,
         } => Err(Failure {
+            unanswered: false,
             code: "UpdateFailed".into(),
             message: format!(
                 "the update of {} ended with LastUpdateStatus Failed ({}{})",
@@ -361,6 +374,7 @@ async fn wait_successful(
             ),
         }),
         UpdateOutcome::TimedOut => Err(Failure {
+            unanswered: false,
             code: "UpdateTimedOut".into(),
             message: format!(
                 "{} was still InProgress after {}s",

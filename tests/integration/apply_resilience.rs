@@ -214,6 +214,43 @@ async fn a_failed_update_is_reported_with_its_reason_code() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn when_lambda_stops_answering_apply_starts_nothing_more() {
+    const FUNCTIONS: usize = 20;
+    let s = seed(FUNCTIONS);
+    let mut w = Workspace::new(&[
+        "--seed",
+        s.path().to_str().expect("path"),
+        "--update-delay-ms",
+        "1500",
+    ]);
+    w.config(&fleet_config(FUNCTIONS, "FunctionUpdate", 512));
+    let child = spawn_apply(&w, &["--parallelism", "2"]);
+    // Let the first functions get under way (each update takes 1.5 s), then
+    // take Lambda away.
+    wait_for_lock(&w);
+    std::thread::sleep(Duration::from_millis(1000));
+    w.sim.kill();
+    let out = child.wait_with_output().expect("apply");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let summary =
+        regex::Regex::new(r"Apply complete: (\d+) changed, (\d+) failed, (\d+) skipped\.")
+            .expect("regex")
+            .captures(&stdout)
+            .unwrap_or_else(|| panic!("no summary: {stdout}"))
+            .iter()
+            .skip(1)
+            .map(|m| m.expect("group").as_str().parse::<usize>().expect("count"))
+            .collect::<Vec<_>>();
+    let (changed, failed, skipped) = (summary[0], summary[1], summary[2]);
+    assert_eq!(changed + failed + skipped, FUNCTIONS, "{stdout}");
+    // Only the functions in flight fail; the others are never started.
+    assert!((1..=2).contains(&failed), "{stdout}");
+    assert!(skipped >= FUNCTIONS - 4, "{stdout}");
+    assert!(stdout.contains("Connection refused"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigkill_at_random_points_leaves_state_that_plans_the_rest_and_converges() {
     const FUNCTIONS: usize = 50;
     const RUNS: usize = 20;

@@ -13,7 +13,7 @@ pub const ROLE: &str = "arn:aws:iam::123456789012:role/lambda";
 
 /// The emulator, killed on drop (a [`SimProcess`] with plan/apply helpers).
 pub struct Emulator {
-    _process: SimProcess,
+    process: SimProcess,
     pub url: String,
 }
 
@@ -23,8 +23,13 @@ impl Emulator {
         let process = SimProcess::start(extra);
         Emulator {
             url: process.url.clone(),
-            _process: process,
+            process,
         }
+    }
+
+    /// Kills the emulator (SIGKILL): Lambda stops answering.
+    pub fn kill(&mut self) {
+        self.process.kill();
     }
 
     /// An SDK client that retries like rtm's users' tools do.
