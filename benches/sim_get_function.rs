@@ -23,7 +23,10 @@ fn main() {
             .expect("server runtime");
         rt.block_on(async move {
             let handle = rtm::sim::start(rtm::sim::SimConfig {
-                update_delay: Duration::ZERO,
+                settings: rtm::sim::Settings {
+                    update_delay: Duration::ZERO,
+                    ..Default::default()
+                },
                 ..Default::default()
             })
             .await

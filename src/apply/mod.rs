@@ -134,6 +134,17 @@ struct Failure {
     unanswered: bool,
 }
 
+impl Failure {
+    /// A failure of rtm's own finding (Lambda did answer, or was not asked).
+    fn new(code: &str, message: String) -> Failure {
+        Failure {
+            code: code.into(),
+            message,
+            unanswered: false,
+        }
+    }
+}
+
 impl From<crate::aws::Error> for Failure {
     fn from(e: crate::aws::Error) -> Failure {
         Failure {
@@ -149,20 +160,15 @@ impl From<crate::aws::Error> for Failure {
 
 impl From<crate::state::Error> for Failure {
     fn from(e: crate::state::Error) -> Failure {
-        Failure {
-            code: "StateWriteFailed".into(),
-            message: e.to_string(),
-            unanswered: false,
-        }
+        Failure::new("StateWriteFailed", e.to_string())
     }
 }
 
 fn changed_since_plan(why: String) -> Failure {
-    Failure {
-        code: "ChangedSincePlan".into(),
-        message: format!("changed since plan ({why}); nothing written to it: plan again"),
-        unanswered: false,
-    }
+    Failure::new(
+        "ChangedSincePlan",
+        format!("changed since plan ({why}); nothing written to it: plan again"),
+    )
 }
 
 /// Executes the plan. `desired` must be the configuration the plan was made
@@ -363,25 +369,23 @@ async fn wait_successful(
         UpdateOutcome::Failed {
             reason_code,
             reason,
-        } => Err(Failure {
-            unanswered: false,
-            code: "UpdateFailed".into(),
-            message: format!(
+        } => Err(Failure::new(
+            "UpdateFailed",
+            format!(
                 "the update of {} ended with LastUpdateStatus Failed ({}{})",
                 fp.function_name,
                 reason_code.as_deref().unwrap_or("no reason code"),
                 reason.map(|r| format!(": {r}")).unwrap_or_default()
             ),
-        }),
-        UpdateOutcome::TimedOut => Err(Failure {
-            unanswered: false,
-            code: "UpdateTimedOut".into(),
-            message: format!(
+        )),
+        UpdateOutcome::TimedOut => Err(Failure::new(
+            "UpdateTimedOut",
+            format!(
                 "{} was still InProgress after {}s",
                 fp.function_name,
                 opts.update_timeout.as_secs()
             ),
-        }),
+        )),
     }
 }
 

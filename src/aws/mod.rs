@@ -54,6 +54,16 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error rtm finds itself, with no HTTP exchange behind it.
+    fn local(operation: &'static str, message: String) -> Error {
+        Error {
+            operation,
+            status: None,
+            code: None,
+            message,
+            unanswered: false,
+        }
+    }
     pub fn is_not_found(&self) -> bool {
         self.status == Some(404) || self.code.as_deref() == Some("ResourceNotFoundException")
     }
@@ -187,23 +197,21 @@ impl Lambda {
             && let Some(provider) = sdk.credentials_provider()
         {
             use aws_sdk_lambda::config::ProvideCredentials;
-            provider.provide_credentials().await.map_err(|e| Error {
-                operation: "configure",
-                status: None,
-                code: None,
-                unanswered: false,
-                message: format!(
-                    "cannot load AWS credentials ({}); set AWS_PROFILE or pass --profile, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
-                    convert::error_chain(&e)
-                ),
+            provider.provide_credentials().await.map_err(|e| {
+                Error::local(
+                    "configure",
+                    format!(
+                        "cannot load AWS credentials ({}); set AWS_PROFILE or pass --profile, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
+                        convert::error_chain(&e)
+                    ),
+                )
             })?;
         }
-        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| Error {
-            operation: "configure",
-            status: None,
-            code: None,
-            unanswered: false,
-            message: "no AWS region: set `region` in the settings block, pass --region, or set AWS_REGION".into(),
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
+            Error::local(
+                "configure",
+                "no AWS region: set `region` in the settings block, pass --region, or set AWS_REGION".into(),
+            )
         })?;
         let scale = if opts.rate_scale > 0.0 {
             opts.rate_scale
@@ -314,12 +322,8 @@ impl Lambda {
                     .map_err_sdk("GetFunction")
             })
             .await?;
-        let conf = out.configuration().ok_or_else(|| Error {
-            operation: "GetFunction",
-            status: None,
-            code: None,
-            unanswered: false,
-            message: "the response has no Configuration".into(),
+        let conf = out.configuration().ok_or_else(|| {
+            Error::local("GetFunction", "the response has no Configuration".into())
         })?;
         Ok(convert::live_from_configuration(conf, qualifier))
     }

@@ -240,12 +240,14 @@ fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
         seed: a.seed,
         region: a.region,
         account: a.account,
-        update_delay: Duration::from_millis(a.update_delay_ms),
-        latency: Duration::from_millis(a.latency_ms),
-        quotas: a.quotas,
-        quota_scale: a.quota_scale,
-        throttle_rate: a.throttle_rate,
-        error_rate: a.error_rate,
+        settings: crate::sim::Settings {
+            update_delay: Duration::from_millis(a.update_delay_ms),
+            latency: Duration::from_millis(a.latency_ms),
+            quotas: a.quotas,
+            quota_scale: a.quota_scale,
+            throttle_rate: a.throttle_rate,
+            error_rate: a.error_rate,
+        },
         fault_seed: a.fault_seed,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -9,6 +9,8 @@
 use hcl::Value;
 use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
 
+use super::loader::type_name;
+
 /// The names, for "did you mean" on an unknown function.
 pub const FUNCTION_NAMES: &[&str] = &[
     "toset", "tomap", "lower", "upper", "format", "concat", "merge", "lookup",
@@ -59,17 +61,6 @@ pub fn declare(ctx: &mut Context<'_>) {
             .variadic_param(ParamType::Any)
             .build(lookup),
     );
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "map",
-    }
 }
 
 /// Sets have no value type of their own in hcl-rs: a set is a list of

@@ -16,12 +16,32 @@ use super::protocol::ApiError;
 /// The settings the admin API may change while the server runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// How long an update stays InProgress (and a new function Pending).
     pub update_delay: Duration,
+    /// Added before every Lambda request.
     pub latency: Duration,
+    /// Enforce Lambda's control-plane quotas (GetFunction 100/s, the rest 15/s together).
     pub quotas: bool,
+    /// Multiplies both quotas.
     pub quota_scale: f64,
+    /// Probability of a random 429 TooManyRequestsException per request.
     pub throttle_rate: f64,
+    /// Probability of a random 500 ServiceException per request.
     pub error_rate: f64,
+}
+
+/// `rtm sim serve` without flags.
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            update_delay: Duration::from_millis(500),
+            latency: Duration::ZERO,
+            quotas: false,
+            quota_scale: 1.0,
+            throttle_rate: 0.0,
+            error_rate: 0.0,
+        }
+    }
 }
 
 /// Lambda's quotas, per second, before scaling.

@@ -23,10 +23,11 @@ mod seed;
 mod server;
 mod store;
 
+pub use faults::Settings;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -55,18 +56,9 @@ pub struct SimConfig {
     pub seed: Option<PathBuf>,
     pub region: String,
     pub account: String,
-    /// How long an update stays InProgress (and a new function Pending).
-    pub update_delay: Duration,
-    /// Added before every Lambda request.
-    pub latency: Duration,
-    /// Enforce Lambda's control-plane quotas (GetFunction 100/s, the rest 15/s together).
-    pub quotas: bool,
-    /// Multiplies both quotas.
-    pub quota_scale: f64,
-    /// Probability of a random 429 TooManyRequestsException per request.
-    pub throttle_rate: f64,
-    /// Probability of a random 500 ServiceException per request.
-    pub error_rate: f64,
+    /// Latency, update delay, quotas and injected faults (the admin API can
+    /// change them while the server runs).
+    pub settings: Settings,
     /// Seeds the draws of injected faults, so that a run can be repeated.
     pub fault_seed: Option<u64>,
 }
@@ -79,12 +71,7 @@ impl Default for SimConfig {
             seed: None,
             region: "us-east-1".into(),
             account: "123456789012".into(),
-            update_delay: Duration::from_millis(500),
-            latency: Duration::ZERO,
-            quotas: false,
-            quota_scale: 1.0,
-            throttle_rate: 0.0,
-            error_rate: 0.0,
+            settings: Settings::default(),
             fault_seed: None,
         }
     }
@@ -130,15 +117,12 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, Error> {
         region: cfg.region.clone(),
         account: cfg.account.clone(),
     };
-    let settings = faults::Settings {
-        update_delay: cfg.update_delay,
-        latency: cfg.latency,
-        quotas: cfg.quotas,
-        quota_scale: cfg.quota_scale,
-        throttle_rate: cfg.throttle_rate,
-        error_rate: cfg.error_rate,
-    };
-    let sim = Arc::new(server::Sim::new(store, place, settings, cfg.fault_seed));
+    let sim = Arc::new(server::Sim::new(
+        store,
+        place,
+        cfg.settings.clone(),
+        cfg.fault_seed,
+    ));
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| Error::Listen {

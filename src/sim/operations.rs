@@ -236,6 +236,23 @@ fn page<T>(items: Vec<(String, T)>, marker: Option<&str>, max: usize) -> (Vec<T>
     (out, next)
 }
 
+/// A list operation's 200: one page of `items` under `key`, and
+/// `NextMarker` when there is more.
+fn page_response(
+    key: &str,
+    items: Vec<(String, Value)>,
+    marker: Option<&str>,
+    max: usize,
+) -> Response {
+    let (items, next) = page(items, marker, max);
+    let mut body = serde_json::Map::new();
+    body.insert(key.into(), Value::Array(items));
+    if let Some(next) = next {
+        body.insert("NextMarker".into(), next.into());
+    }
+    json_response(StatusCode::OK, &Value::Object(body))
+}
+
 fn not_found(sim: &Sim, f: &FunctionRef) -> ApiError {
     ApiError::ResourceNotFound(format!("Function not found: {}", sim.place.arn_of(f)))
 }
@@ -537,21 +554,7 @@ pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
         .into_iter()
         .next()
         .unwrap_or_else(|| "x86_64".into());
-    let mut config = Config {
-        runtime: None,
-        handler: None,
-        role: String::new(),
-        description: String::new(),
-        timeout: 3,
-        memory_size: 128,
-        environment: None,
-        architecture,
-        ephemeral_storage: 512,
-        tracing_mode: "PassThrough".into(),
-        layers: Vec::new(),
-        kms_key_arn: None,
-        passthrough: BTreeMap::new(),
-    };
+    let mut config = Config::lambda_defaults(architecture);
     apply_settings(&mut config, input.settings);
     let publish = input.publish.unwrap_or(false);
     let tags = input.tags.unwrap_or_default();
@@ -964,12 +967,7 @@ pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
         }
     }
     drop(locked);
-    let (functions, next) = page(items, marker.as_deref(), max);
-    let mut body = json!({ "Functions": functions });
-    if let (Some(next), Some(m)) = (next, body.as_object_mut()) {
-        m.insert("NextMarker".into(), next.into());
-    }
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(page_response("Functions", items, marker.as_deref(), max))
 }
 
 /// ListVersionsByFunction: `GET /2015-03-31/functions/{FunctionName}/versions`.
@@ -1007,12 +1005,7 @@ pub async fn list_versions_by_function(
             ),
         ));
     }
-    let (versions, next) = page(items, marker.as_deref(), max);
-    let mut body = json!({ "Versions": versions });
-    if let (Some(next), Some(m)) = (next, body.as_object_mut()) {
-        m.insert("NextMarker".into(), next.into());
-    }
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(page_response("Versions", items, marker.as_deref(), max))
 }
 
 /// DeleteFunction: `DELETE /2015-03-31/functions/{FunctionName}`, 204.
@@ -1177,12 +1170,7 @@ pub async fn list_aliases(
         .filter(|a| wanted.is_none_or(|w| *w == a.function_version))
         .map(|a| (a.name.clone(), responses::alias(&sim.place, &record, a)))
         .collect();
-    let (aliases, next) = page(items, marker.as_deref(), max);
-    let mut body = json!({ "Aliases": aliases });
-    if let (Some(next), Some(m)) = (next, body.as_object_mut()) {
-        m.insert("NextMarker".into(), next.into());
-    }
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(page_response("Aliases", items, marker.as_deref(), max))
 }
 
 /// The version a runtime-management call addresses: aliases are refused,

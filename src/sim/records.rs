@@ -30,6 +30,28 @@ pub struct Config {
     pub passthrough: BTreeMap<String, serde_json::Value>,
 }
 
+impl Config {
+    /// What CreateFunction gives a function for every setting it is not
+    /// sent (3 s, 128 MB, 512 MB of /tmp, tracing PassThrough, ...).
+    pub fn lambda_defaults(architecture: String) -> Config {
+        Config {
+            runtime: None,
+            handler: None,
+            role: String::new(),
+            description: String::new(),
+            timeout: 3,
+            memory_size: 128,
+            environment: None,
+            architecture,
+            ephemeral_storage: 512,
+            tracing_mode: "PassThrough".into(),
+            layers: Vec::new(),
+            kms_key_arn: None,
+            passthrough: BTreeMap::new(),
+        }
+    }
+}
+
 /// The deployment package, stored as given (the emulator runs nothing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Code {

@@ -159,6 +159,7 @@ fn record(
             image_uri: None,
         }
     };
+    let defaults = Config::lambda_defaults(architecture);
     let config = Config {
         handler: if image {
             None
@@ -171,15 +172,10 @@ fn record(
             .clone()
             .unwrap_or_else(|| format!("arn:aws:iam::{account}:role/lambda-role")),
         description: f.description.clone().unwrap_or_default(),
-        timeout: f.timeout.unwrap_or(3),
-        memory_size: f.memory_size.unwrap_or(128),
+        timeout: f.timeout.unwrap_or(defaults.timeout),
+        memory_size: f.memory_size.unwrap_or(defaults.memory_size),
         environment: f.environment.clone().filter(|e| !e.is_empty()),
-        architecture,
-        ephemeral_storage: 512,
-        tracing_mode: "PassThrough".into(),
-        layers: Vec::new(),
-        kms_key_arn: None,
-        passthrough: BTreeMap::new(),
+        ..defaults
     };
     let pinned = (mode == UpdateRuntimeOn::Manual)
         .then(|| runtime_version.as_ref().map(|v| v.arn.clone()))

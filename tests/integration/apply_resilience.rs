@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::plan_apply::{Workspace, plan_json};
-use crate::support::{RTM, fleet};
+use crate::support::{Output, RTM, fleet};
 
 /// A seed file of `count` Zip functions `svc-001`.. on python3.12.
 fn seed(count: usize) -> tempfile::NamedTempFile {
@@ -230,9 +230,8 @@ async fn when_lambda_stops_answering_apply_starts_nothing_more() {
     wait_for_lock(&w);
     std::thread::sleep(Duration::from_millis(1000));
     w.sim.kill();
-    let out = child.wait_with_output().expect("apply");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let out = Output::from(child.wait_with_output().expect("apply")).expect_code(1);
+    let stdout = out.stdout;
     let summary =
         regex::Regex::new(r"Apply complete: (\d+) changed, (\d+) failed, (\d+) skipped\.")
             .expect("regex")

@@ -209,16 +209,8 @@ fn known_crashers_do_not_panic() {
     check("\u{108e0}=\u{a05}\u{113e1}#");
 }
 
-/// 500 cases per run; `RTM_FUZZ_CASES=50000 cargo test config_fuzz` digs deeper.
-fn cases() -> u32 {
-    std::env::var("RTM_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::support::fuzz_cases(500), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_text_never_panics(text in "\\PC{0,200}") {

@@ -549,7 +549,7 @@ const TWO_FUNCTIONS: &str = "function \"a\" {\n  configuration {\n    timeout = 
 /// `rtm ARGS` in DIR with nothing of the caller's AWS environment: no
 /// credentials anywhere (no env, no files, no instance metadata).
 fn rtm_without_aws(dir: &std::path::Path, extra: &[(&str, &str)], args: &[&str]) -> Output {
-    let out = std::process::Command::new(crate::support::RTM)
+    std::process::Command::new(crate::support::RTM)
         .current_dir(dir)
         .args(args)
         .env_clear()
@@ -560,12 +560,8 @@ fn rtm_without_aws(dir: &std::path::Path, extra: &[(&str, &str)], args: &[&str])
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(extra.iter().copied())
         .output()
-        .expect("run rtm");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .expect("run rtm")
+        .into()
 }
 
 #[test]

@@ -173,10 +173,7 @@ fn mutated_requests_get_lambda_shaped_answers() {
     let sim = SimProcess::start(&["--update-delay-ms", "0"]);
     let url = sim.url.clone();
     create_function(&url, "f", "python3.12");
-    let cases = std::env::var("RTM_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+    let cases = crate::support::fuzz_cases(300);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases,
         failure_persistence: None,

@@ -225,7 +225,10 @@ async fn the_in_process_emulator_keeps_its_data_between_runs() {
     let data = tempfile::tempdir().expect("tempdir");
     let config = || rtm::sim::SimConfig {
         data_dir: Some(data.path().to_owned()),
-        update_delay: Duration::from_millis(10),
+        settings: rtm::sim::Settings {
+            update_delay: Duration::from_millis(10),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let handle = rtm::sim::start(config()).await.expect("start");

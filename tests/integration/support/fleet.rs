@@ -115,14 +115,9 @@ pub async fn wait_active(client: &Client, name: &str) {
 
 /// The function's running runtime version ARN.
 pub async fn running_arn(client: &Client, name: &str) -> String {
-    client
-        .get_function()
-        .function_name(name)
-        .send()
+    configuration(client, name)
         .await
-        .expect("get_function")
-        .configuration()
-        .and_then(|c| c.runtime_version_config())
+        .runtime_version_config()
         .and_then(|r| r.runtime_version_arn())
         .expect("RuntimeVersionArn")
         .to_string()

@@ -24,6 +24,25 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// How many random cases a fuzz test runs: `default`, or `RTM_FUZZ_CASES`
+/// to dig deeper (`RTM_FUZZ_CASES=100000 cargo test --release fuzz`).
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("RTM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 impl Output {
     /// Panics with both streams when the exit code is not `code`.
     #[track_caller]
@@ -142,12 +161,7 @@ pub fn run_in(
             .write_all(input.as_bytes())
             .expect("write stdin");
     }
-    let out = child.wait_with_output().expect("wait rtm");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    child.wait_with_output().expect("wait rtm").into()
 }
 
 /// The repository root, for reading `examples/`.

@@ -267,7 +267,7 @@ pub fn aws_cli() -> bool {
 
 /// Runs `aws lambda ARGS --endpoint-url URL --region us-east-1 --output json`.
 pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
-    let out = Command::new("aws")
+    Command::new("aws")
         .arg("lambda")
         .args(args)
         .args([
@@ -288,12 +288,8 @@ pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
-        .expect("run aws (pip install awscli)");
-    super::Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .expect("run aws (pip install awscli)")
+        .into()
 }
 
 /// Whether a directory holds a sled store.
