@@ -8,7 +8,7 @@
 //! point leaves state the next plan reads correctly. Progress goes through
 //! the `Hook` trait; nothing here prints.
 
-mod record;
+pub mod record;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -107,6 +107,34 @@ impl IntoStored for AttrValue {
     }
 }
 
+/// What `rtm drift` records: an observation of live (runtime version,
+/// RevisionId, when Manual began), never desired or last-applied values.
+pub fn observation(
+    store: &Store,
+    d: &DesiredFunction,
+    live: &Live,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut r = store.get(&d.address)?.unwrap_or_default();
+    if r.function_name.is_empty() {
+        r.function_name = d.function.api_name();
+        r.qualifier = d.qualifier;
+    }
+    r.function_arn = Some(live.function_arn.clone());
+    if let Some(arn) = &live.running_runtime_version_arn {
+        r.observe_runtime_version(arn, now);
+    }
+    if live.runtime_management.update_runtime_on == UpdateRuntimeOn::Manual {
+        r.manual_since.get_or_insert(now);
+    } else {
+        r.manual_since = None;
+    }
+    r.revision_id = Some(live.revision_id.clone());
+    r.refreshed_at = Some(now);
+    store.put(&d.address, &r)?;
+    Ok(())
+}
+
 /// After one step succeeded.
 pub fn step_done(
     store: &Store,

@@ -40,6 +40,15 @@ pub struct ApplyArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Error> {
+    if let Some(path) = &args.planfile
+        && !args.targets.is_empty()
+    {
+        // As Terraform: a saved plan is applied whole, exactly as reviewed.
+        return Err(crate::Error::Usage(format!(
+            "--target cannot be used with a saved plan: {} is applied exactly as it was saved; make a targeted plan instead (rtm plan --target ADDR --out FILE)",
+            path.display()
+        )));
+    }
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
@@ -49,9 +58,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
         let conn = session::Connection::open(global, desired).await?;
         let result = run_with(global, &args, desired, &store, &conn.lambda, &targets).await;
         conn.close().await;
-        if let Err(e) = store.write_backup() {
-            tracing::warn!("could not write the state backup: {e}");
-        }
+        session::write_backup(&store);
         result
     })
 }
@@ -65,7 +72,7 @@ async fn run_with(
     targets: &[Address],
 ) -> Result<ExitCode, crate::Error> {
     let json = args.format == ApplyFormat::Json;
-    let mut plan = match &args.planfile {
+    let plan = match &args.planfile {
         Some(path) => {
             let plan = plan::read_plan_file(path)?;
             check_fresh(&plan, desired, store)?;
@@ -79,10 +86,6 @@ async fn run_with(
             plan
         }
     };
-    if !targets.is_empty() {
-        plan.functions
-            .retain(|f| plan::is_targeted(&f.address, targets));
-    }
     if plan.error_count() > 0 {
         if json {
             emit_json(&serde_json::json!({
@@ -234,7 +237,16 @@ fn print_summary(report: &ApplyReport, json: bool) {
     }
 }
 
+/// One event line; each carries the JSON format version, so a consumer can
+/// check any line it reads.
 fn emit_json(value: &serde_json::Value) {
+    let mut value = value.clone();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert(
+            "format_version".into(),
+            crate::render::JSON_FORMAT_VERSION.into(),
+        );
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{value}");
     let _ = out.flush();

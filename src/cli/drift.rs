@@ -1,17 +1,25 @@
 //! `rtm drift`: compare live with what rtm last applied; record the runtime
 //! versions Lambda moved functions to. Exit 2 pages someone.
+//!
+//! Drift never fails because another run (a CI apply) holds the state lock:
+//! it compares against a snapshot read without keeping the lock, and records
+//! what it observed only if it gets the lock within `--lock-timeout`.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::{Format, GlobalArgs, session};
 use crate::aws::ReadItem;
 use crate::model::Address;
 use crate::plan::{self, drift};
 use crate::render;
+use crate::state::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
+    /// human: a report for a person or a cron mail; json: a versioned
+    /// document for alerting pipelines; markdown: a chat or issue message.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Limit the check to these addresses; repeatable.
@@ -20,15 +28,25 @@ pub struct DriftArgs {
     /// Exit 2 also when the configuration has changes not yet applied.
     #[arg(long)]
     pub fail_on_pending: bool,
+    /// Report every runtime version change first seen this long ago or
+    /// less (e.g. 7d, 36h), so a missed cron run loses nothing.
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub runtime_changes_since: Duration,
 }
 
 pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
-    let store = session::open_store(global, "drift")?;
     let now = global.now()?;
     let today = global.today()?;
+    let snapshot = Store::snapshot(&global.state_dir(), "drift")?;
+    if let Some(holder) = &snapshot.locked_by {
+        eprintln!(
+            "note: state is locked by rtm {} (pid {} on {} since {}); comparing with the state it started from",
+            holder.command, holder.pid, holder.host, holder.started
+        );
+    }
     let rt = session::runtime()?;
     let live = rt.block_on(async {
         let conn = session::Connection::open(global, desired).await?;
@@ -50,8 +68,27 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
         Ok::<_, crate::Error>(live?)
     })?;
 
-    let mut records = store.all()?;
+    let warnings: Vec<String> = plan::orphan_warning(&snapshot.records, desired)
+        .into_iter()
+        .collect();
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let since = now
+        .checked_sub(
+            jiff::SignedDuration::try_from(args.runtime_changes_since)
+                .unwrap_or(jiff::SignedDuration::MAX),
+        )
+        .unwrap_or(jiff::Timestamp::MIN);
+    let ctx = drift::DriftContext {
+        policy: &desired.policy,
+        salt: &snapshot.salt,
+        today,
+        now,
+        runtime_changes_since: since,
+    };
     let mut report = Vec::new();
+    let mut observed = Vec::new();
     for (address, result) in &live {
         let d = &desired.functions[address];
         let live_ref = match result {
@@ -64,45 +101,24 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
             )),
             Err(e) => return Err(crate::Error::Aws(e.clone())),
         };
-        let f = drift::classify(
+        report.push(drift::classify(
             d,
-            records.get(address),
+            snapshot.records.get(address),
             match &live_ref {
                 Ok(l) => Ok(*l),
                 Err(m) => Err(m.as_str()),
             },
-            &desired.policy,
-            store.salt(),
-            today,
-            now,
-        );
-        // Record the observation (never desired or last-applied values).
-        if let Ok(l) = &live_ref {
-            let r = records.entry(address.clone()).or_default();
-            if r.function_name.is_empty() {
-                r.function_name = d.function.api_name();
-                r.qualifier = d.qualifier;
-            }
-            r.function_arn = Some(l.function_arn.clone());
-            if let Some(arn) = &l.running_runtime_version_arn {
-                r.observe_runtime_version(arn, now);
-            }
-            if l.runtime_management.update_runtime_on == crate::model::UpdateRuntimeOn::Manual {
-                r.manual_since.get_or_insert(now);
-            } else {
-                r.manual_since = None;
-            }
-            r.revision_id = Some(l.revision_id.clone());
-            r.refreshed_at = Some(now);
-            store.put(address, r)?;
+            &ctx,
+        ));
+        if let Ok(l) = live_ref {
+            observed.push((d, l));
         }
-        report.push(f);
     }
-    let _ = store.write_backup();
+    record_observations(global, &observed, now);
 
     let text = match args.format {
         Format::Human => render::drift::human(&report, render::Styler::new(super::stdout_styled())),
-        Format::Json => render::drift::json(&report, now),
+        Format::Json => render::drift::json(&report, now, &warnings),
         Format::Markdown => render::drift::markdown(&report),
     };
     let mut out = anstream::stdout();
@@ -117,4 +133,28 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Records what drift saw (runtime versions, RevisionIds), if the lock can be
+/// had within `--lock-timeout`; otherwise says so and leaves state alone: the
+/// report does not depend on it.
+fn record_observations(
+    global: &GlobalArgs,
+    observed: &[(&crate::model::DesiredFunction, &crate::model::Live)],
+    now: jiff::Timestamp,
+) {
+    let store = match session::open_store(global, "drift") {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("note: observations were not recorded this time: {e}");
+            return;
+        }
+    };
+    for (d, live) in observed {
+        if let Err(e) = crate::apply::record::observation(&store, d, live, now) {
+            eprintln!("warning: observations were not all recorded: {e}");
+            break;
+        }
+    }
+    session::write_backup(&store);
 }

@@ -159,7 +159,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
             store.put(address, record)?;
         }
     }
-    let _ = store.write_backup();
+    session::write_backup(&store);
     let mut out = anstream::stdout();
     let _ = writeln!(
         out,
@@ -198,16 +198,16 @@ fn label_for(name: &str) -> String {
     }
 }
 
+/// An HCL literal for a live value, through hcl-rs's own formatter: it
+/// escapes quotes and control characters and doubles the template markers
+/// (`$${`, `%%{`), so a description holding `${` stays a plain string.
 fn hcl_value(v: &AttrValue) -> String {
+    let quoted = |s: &String| hcl::format::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
     match v {
-        AttrValue::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        AttrValue::String(s) => quoted(s),
         AttrValue::List(items) => format!(
             "[{}]",
-            items
-                .iter()
-                .map(|i| serde_json::to_string(i).unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join(", ")
+            items.iter().map(quoted).collect::<Vec<_>>().join(", ")
         ),
         other => other.to_string(),
     }

@@ -206,6 +206,14 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, crate::Error> {
         .map_err(|e| crate::Error::io("cannot start the async runtime", e))
 }
 
+/// Rewrites the state's JSON backup after a command changed state. A failure
+/// does not undo the command's work, so it is a warning, not an error.
+pub fn write_backup(store: &Store) {
+    if let Err(e) = store.write_backup() {
+        eprintln!("warning: the state backup was not written: {e}");
+    }
+}
+
 pub fn open_store(global: &GlobalArgs, command: &str) -> Result<Store, crate::Error> {
     Ok(Store::open(
         &global.state_dir(),

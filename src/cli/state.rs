@@ -29,6 +29,14 @@ pub enum StateArgs {
     },
     /// Forget an address; Lambda is not touched.
     Rm { address: String },
+    /// Move a record to another address (after renaming a block's label or
+    /// for_each key), so the function keeps its history; Lambda is not touched.
+    Mv {
+        /// The address the record is at now.
+        from: String,
+        /// The address the configuration declares it as.
+        to: String,
+    },
     /// The runtime versions observed on an address.
     History {
         address: String,
@@ -96,6 +104,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             match format {
                 StateFormat::Json => print(
                     &(serde_json::to_string_pretty(&serde_json::json!({
+                        "format_version": crate::render::JSON_FORMAT_VERSION,
                         "lineage": store.lineage(),
                         "serial": serial,
                         "addresses": records.iter().map(|(a, r)| serde_json::json!({
@@ -130,7 +139,15 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
                 .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
             match format {
                 StateFormat::Json => {
-                    print(&(serde_json::to_string_pretty(&r).unwrap_or_default() + "\n"))?
+                    let mut doc = serde_json::to_value(&r).unwrap_or_default();
+                    if let Some(fields) = doc.as_object_mut() {
+                        fields.insert(
+                            "format_version".into(),
+                            crate::render::JSON_FORMAT_VERSION.into(),
+                        );
+                        fields.insert("address".into(), a.to_string().into());
+                    }
+                    print(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))?
                 }
                 StateFormat::Human => {
                     let mut text = format!(
@@ -161,9 +178,18 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             if !store.remove(&a)? {
                 return Err(crate::Error::Usage(format!("{a} is not in state")));
             }
-            let _ = store.write_backup();
+            session::write_backup(&store);
             print(&format!(
                 "Removed {a} from state; Lambda was not touched.\n"
+            ))?;
+        }
+        StateArgs::Mv { from, to } => {
+            let store = store()?;
+            let (from, to) = (parse(&from)?, parse(&to)?);
+            store.rename(&from, &to)?;
+            session::write_backup(&store);
+            print(&format!(
+                "Moved {from} to {to} in state; Lambda was not touched.\n"
             ))?;
         }
         StateArgs::Restore { from } => return restore(global, from),
@@ -176,6 +202,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             match format {
                 StateFormat::Json => print(
                     &(serde_json::to_string_pretty(&serde_json::json!({
+                        "format_version": crate::render::JSON_FORMAT_VERSION,
                         "address": a.to_string(),
                         "runtime_versions": r.runtime_versions,
                     }))

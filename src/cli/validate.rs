@@ -81,7 +81,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> Result<ExitCode, crate::E
     match args.format {
         ValidateFormat::Json => {
             let report = JsonReport {
-                format_version: "1.0",
+                format_version: crate::render::JSON_FORMAT_VERSION,
                 valid,
                 error_count: errors,
                 warning_count: warnings,

@@ -8,8 +8,6 @@ use crate::model::{
     Salt, StoredValue, UpdateRuntimeOn, is_sensitive,
 };
 
-pub const DRIFT_FORMAT_VERSION: &str = "1";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DriftStatus {
@@ -65,9 +63,62 @@ pub struct DriftField {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RuntimeVersionObservation {
     pub current: Option<RuntimeVersionArn>,
+    /// The version before the most recent change in the window, if any.
     pub previous: Option<RuntimeVersionArn>,
-    /// When `current` was first seen, if it is a change.
+    /// When the most recent change in the window was first seen.
     pub changed_at: Option<jiff::Timestamp>,
+    /// Every change first seen in the window, oldest first: each drift run
+    /// reports them all again, so one missed cron run loses nothing.
+    pub changes: Vec<RuntimeVersionChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RuntimeVersionChange {
+    pub previous: RuntimeVersionArn,
+    pub current: RuntimeVersionArn,
+    pub first_seen: jiff::Timestamp,
+}
+
+/// What classification needs besides the three inputs.
+pub struct DriftContext<'a> {
+    pub policy: &'a Policy,
+    pub salt: &'a Salt,
+    pub today: jiff::civil::Date,
+    /// Dates the observation of a new runtime version.
+    pub now: jiff::Timestamp,
+    /// Runtime version changes first seen at or after this are reported.
+    pub runtime_changes_since: jiff::Timestamp,
+}
+
+/// The runtime version changes first seen since `since`, from the recorded
+/// history plus what is running now (not yet recorded).
+fn runtime_changes(
+    recorded: Option<&Recorded>,
+    running: Option<&RuntimeVersionArn>,
+    now: jiff::Timestamp,
+    since: jiff::Timestamp,
+) -> Vec<RuntimeVersionChange> {
+    let mut seen: Vec<(&RuntimeVersionArn, jiff::Timestamp)> = recorded
+        .map(|r| {
+            r.runtime_versions
+                .iter()
+                .map(|v| (&v.arn, v.first_seen))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(arn) = running
+        && seen.last().is_none_or(|(last, _)| *last != arn)
+    {
+        seen.push((arn, now));
+    }
+    seen.windows(2)
+        .filter(|pair| pair[1].1 >= since)
+        .map(|pair| RuntimeVersionChange {
+            previous: pair[0].0.clone(),
+            current: pair[1].0.clone(),
+            first_seen: pair[1].1,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -119,17 +170,20 @@ fn plain(stored: Option<&StoredValue>, path: &str) -> Option<AttrValue> {
 }
 
 /// Classifies one address. `live` is `Err(message)` when the read failed
-/// because the function or version is gone; `now` dates observations.
-#[allow(clippy::too_many_arguments)]
+/// because the function or version is gone.
 pub fn classify(
     d: &DesiredFunction,
     recorded: Option<&Recorded>,
     live: Result<&Live, &str>,
-    policy: &Policy,
-    salt: &Salt,
-    today: jiff::civil::Date,
-    now: jiff::Timestamp,
+    ctx: &DriftContext<'_>,
 ) -> FunctionDrift {
+    let DriftContext {
+        policy,
+        salt,
+        today,
+        now,
+        ..
+    } = *ctx;
     let mut out = FunctionDrift {
         address: d.address.clone(),
         function_name: d.function.api_name(),
@@ -139,6 +193,7 @@ pub fn classify(
             current: None,
             previous: None,
             changed_at: None,
+            changes: Vec::new(),
         },
         detail: None,
         update_runtime_on: None,
@@ -153,14 +208,18 @@ pub fn classify(
     };
     out.update_runtime_on = Some(live.runtime_management.update_runtime_on);
 
-    // Runtime version: compare with the last observation.
-    let last_seen = recorded.and_then(|r| r.current_runtime_version());
+    // Runtime version: every change seen in the window, the newest also as
+    // `previous`/`changed_at`.
     out.runtime_version.current = live.running_runtime_version_arn.clone();
-    if let (Some(cur), Some(last)) = (&live.running_runtime_version_arn, last_seen)
-        && &last.arn != cur
-    {
-        out.runtime_version.previous = Some(last.arn.clone());
-        out.runtime_version.changed_at = Some(now);
+    out.runtime_version.changes = runtime_changes(
+        recorded,
+        live.running_runtime_version_arn.as_ref(),
+        now,
+        ctx.runtime_changes_since,
+    );
+    if let Some(last) = out.runtime_version.changes.last() {
+        out.runtime_version.previous = Some(last.previous.clone());
+        out.runtime_version.changed_at = Some(last.first_seen);
     }
 
     // Fields: every managed path, plus live environment variables the
@@ -185,6 +244,11 @@ pub fn classify(
     for path in paths {
         let expected = expected_value(d, &path, today);
         let have = live_value(live, &path);
+        // Live as the configuration asks is in sync, whether or not rtm
+        // applied it (the plan says "No changes" for it too).
+        if expected == have {
+            continue;
+        }
         let last = recorded.and_then(|r| r.last_applied.get(&path));
         let applied_before = recorded.is_some_and(|r| !r.last_applied.is_empty());
         let live_matches_last = match (last, &have) {
@@ -215,7 +279,7 @@ pub fn classify(
                 last_applied: plain(last, &path),
                 path,
             });
-        } else if !config_matches_last || (!applied_before && expected != have) {
+        } else if !config_matches_last || !applied_before {
             pending = true;
         }
     }

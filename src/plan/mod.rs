@@ -340,6 +340,24 @@ pub fn is_targeted(address: &Address, targets: &[Address]) -> bool {
     targets.is_empty() || targets.iter().any(|t| address.matches_target(t))
 }
 
+/// The warning for state records no configuration block declares (a label
+/// renamed, a block deleted): they would otherwise linger unseen.
+pub fn orphan_warning(records: &BTreeMap<Address, Recorded>, desired: &Desired) -> Option<String> {
+    let orphans: Vec<String> = records
+        .keys()
+        .filter(|a| !desired.functions.contains_key(a))
+        .map(|a| a.to_string())
+        .collect();
+    (!orphans.is_empty()).then(|| {
+        format!(
+            "state has {} record{} not in the configuration: {}; rtm state rm or rtm state mv",
+            orphans.len(),
+            if orphans.len() == 1 { "" } else { "s" },
+            orphans.join(", ")
+        )
+    })
+}
+
 /// Computes the plan. Pure: the same input always gives the same plan.
 pub fn build(input: &BuildInput<'_>) -> Plan {
     let ctx = Context {
@@ -349,6 +367,30 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
     let mut functions = Vec::new();
     let mut runtime_versions = Vec::new();
     let mut diagnostics = Vec::new();
+    if !input.targets.is_empty() {
+        // As Terraform warns: a targeted plan leaves the rest unexamined.
+        diagnostics.push(PlanDiagnostic {
+            severity: Severity::Warning,
+            address: None,
+            message: format!(
+                "targeting is in effect: only {} planned; the other functions were not read and may differ from the configuration (targeting is for exceptions, not routine use)",
+                input
+                    .targets
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + if input.targets.len() == 1 { " is" } else { " are" }
+            ),
+        });
+    }
+    if let Some(message) = orphan_warning(input.records, input.desired) {
+        diagnostics.push(PlanDiagnostic {
+            severity: Severity::Warning,
+            address: None,
+            message,
+        });
+    }
     for (address, desired) in &input.desired.functions {
         if !is_targeted(address, input.targets) {
             continue;

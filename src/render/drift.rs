@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Styler;
 use crate::model::AttrValue;
-use crate::plan::drift::{DRIFT_FORMAT_VERSION, DriftStatus, FunctionDrift};
+use crate::plan::drift::{DriftStatus, FunctionDrift, RuntimeVersionChange};
 
 fn v(value: &Option<AttrValue>) -> String {
     match value {
@@ -24,10 +24,11 @@ fn counts(functions: &[FunctionDrift]) -> Vec<(DriftStatus, usize)> {
         .collect()
 }
 
-fn changes(functions: &[FunctionDrift]) -> Vec<&FunctionDrift> {
+/// Every runtime version change in the report's window, by function.
+fn changes(functions: &[FunctionDrift]) -> Vec<(&FunctionDrift, &RuntimeVersionChange)> {
     functions
         .iter()
-        .filter(|f| f.runtime_version.previous.is_some())
+        .flat_map(|f| f.runtime_version.changes.iter().map(move |c| (f, c)))
         .collect()
 }
 
@@ -90,23 +91,17 @@ pub fn human(functions: &[FunctionDrift], s: Styler) -> String {
             );
         }
     }
-    for f in changes(functions) {
-        let (Some(prev), Some(cur)) = (&f.runtime_version.previous, &f.runtime_version.current)
-        else {
-            continue;
-        };
+    for (f, change) in changes(functions) {
         let _ = writeln!(
             body,
             "  {} {:<width$}  {} -> {} ({}), first seen {}",
             s.symbol(&format!("{:<12}", "runtime")),
             f.address.to_string(),
-            prev.short(),
-            cur.short(),
+            change.previous.short(),
+            change.current.short(),
             f.update_runtime_on
                 .map_or("unknown mode".into(), |m| m.to_string()),
-            f.runtime_version.changed_at.map_or(String::new(), |t| t
-                .strftime("%Y-%m-%d %H:%M UTC")
-                .to_string())
+            change.first_seen.strftime("%Y-%m-%d %H:%M UTC")
         );
     }
     if !body.is_empty() {
@@ -116,15 +111,20 @@ pub fn human(functions: &[FunctionDrift], s: Styler) -> String {
     out
 }
 
-pub fn json(functions: &[FunctionDrift], generated_at: jiff::Timestamp) -> String {
+pub fn json(
+    functions: &[FunctionDrift],
+    generated_at: jiff::Timestamp,
+    warnings: &[String],
+) -> String {
     let summary: serde_json::Map<String, serde_json::Value> = counts(functions)
         .into_iter()
         .map(|(s, n)| (s.as_str().to_string(), json!(n)))
         .collect();
     let doc = json!({
-        "format_version": DRIFT_FORMAT_VERSION,
+        "format_version": super::JSON_FORMAT_VERSION,
         "generated_at": generated_at.to_string(),
         "summary": summary,
+        "warnings": warnings,
         "functions": functions.iter().map(|f| json!({
             "address": f.address.to_string(),
             "function_name": f.function_name,
@@ -137,6 +137,11 @@ pub fn json(functions: &[FunctionDrift], generated_at: jiff::Timestamp) -> Strin
                 "current": f.runtime_version.current,
                 "previous": f.runtime_version.previous,
                 "changed_at": f.runtime_version.changed_at.map(|t| t.to_string()),
+                "changes": f.runtime_version.changes.iter().map(|c| json!({
+                    "previous": c.previous,
+                    "current": c.current,
+                    "first_seen": c.first_seen.to_string(),
+                })).collect::<Vec<_>>(),
             },
         })).collect::<Vec<_>>(),
     });
@@ -182,10 +187,15 @@ pub fn markdown(functions: &[FunctionDrift]) -> String {
     let moved = changes(functions);
     if !moved.is_empty() {
         out.push_str("Runtime version changes:\n\n");
-        for f in moved {
-            if let (Some(p), Some(c)) = (&f.runtime_version.previous, &f.runtime_version.current) {
-                let _ = writeln!(out, "- `{}`: `{}` -> `{}`", f.address, p.short(), c.short());
-            }
+        for (f, c) in moved {
+            let _ = writeln!(
+                out,
+                "- `{}`: `{}` -> `{}`, first seen {}",
+                f.address,
+                c.previous.short(),
+                c.current.short(),
+                c.first_seen.strftime("%Y-%m-%d %H:%M UTC")
+            );
         }
     }
     out

@@ -43,7 +43,7 @@ pub fn plan(plan: &Plan) -> String {
         })
         .collect();
     let doc = json!({
-        "format_version": crate::plan::FORMAT_VERSION.to_string(),
+        "format_version": super::JSON_FORMAT_VERSION,
         "rtm_version": plan.rtm_version,
         "created_at": plan.created_at.to_string(),
         "config_hash": plan.config_hash,

@@ -16,6 +16,12 @@ pub use style::Styler;
 use crate::model::AttrValue;
 use crate::plan::{AttributeChange, Cause, FunctionPlan};
 
+/// The version of every JSON document rtm prints (plan, drift, validate,
+/// apply events, state). Its own number, apart from the plan file's: the
+/// printed documents and the saved plan change for different reasons.
+/// Fields are a contract with users' pipelines: add, never rename.
+pub const JSON_FORMAT_VERSION: &str = "1.0";
+
 /// Where GitHub's comment limit (65,536) leaves room for our note.
 pub const MARKDOWN_LIMIT: usize = 60_000;
 

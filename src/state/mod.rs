@@ -52,6 +52,26 @@ pub enum Error {
     UnknownFormat { path: PathBuf, found: u64 },
     #[error("state write failed at {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error(
+        "the state database {path} is missing or empty, but {backup} holds the records of state {lineage}: run `rtm state restore` to rebuild the database from it (or move the backup aside to start a new, empty state)"
+    )]
+    Lost {
+        path: PathBuf,
+        backup: PathBuf,
+        lineage: String,
+    },
+    #[error(
+        "{path} holds the backup of another state (lineage {theirs}, this state is {ours}); rtm never overwrites it: move it aside, or run this state's commands with another --state"
+    )]
+    ForeignBackup {
+        path: PathBuf,
+        theirs: String,
+        ours: String,
+    },
+    #[error("{0} is not in state")]
+    NotInState(Address),
+    #[error("{0} is already in state; rtm state rm it first if it is stale")]
+    AlreadyInState(Address),
     #[error("cannot restore state from {path}: {message}")]
     Backup { path: PathBuf, message: String },
 }
@@ -68,6 +88,19 @@ pub struct Restored {
     /// The backup had no salt, so sensitive values recorded in it no
     /// longer match their hashes until the next apply records them again.
     pub new_salt: bool,
+}
+
+/// The state as one moment saw it, read without keeping the lock: what
+/// `rtm drift` compares with, so a drift overlapping an apply never fails.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub lineage: String,
+    pub serial: u64,
+    pub salt: Salt,
+    pub records: BTreeMap<Address, Recorded>,
+    /// Set when another run held the lock, so the snapshot is the backup
+    /// that run started from (written after every command that changed state).
+    pub locked_by: Option<LockHolder>,
 }
 
 /// The backup file as `write_backup` writes it.
@@ -161,6 +194,16 @@ impl Store {
                 });
             }
             (None, None, None) => {
+                // A backup of some state but no database: the database was
+                // lost. Starting afresh would orphan every record and then
+                // overwrite the one copy of them.
+                if let Some(other) = read_backup_lineage(&dir.join("rtm.backup.json"))? {
+                    return Err(Error::Lost {
+                        path: db_path,
+                        backup: dir.join("rtm.backup.json"),
+                        lineage: other,
+                    });
+                }
                 let lineage = uuid::Uuid::new_v4().to_string();
                 let salt = uuid::Uuid::new_v4().simple().to_string();
                 meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
@@ -182,6 +225,69 @@ impl Store {
             salt: Salt(salt),
             _lock: lock,
         })
+    }
+
+    /// Reads the state without holding the lock past the read: from the
+    /// database when no one holds the lock, else from the backup the holder
+    /// started from (empty when there is none yet).
+    pub fn snapshot(dir: &Path, command: &str) -> Result<Snapshot, Error> {
+        match Store::open(dir, command, Duration::ZERO) {
+            Ok(store) => Ok(Snapshot {
+                lineage: store.lineage.clone(),
+                serial: store.serial()?,
+                salt: store.salt.clone(),
+                records: store.all()?,
+                locked_by: None,
+            }),
+            Err(Error::Locked(holder, _)) => {
+                let path = dir.join("rtm.backup.json");
+                let backup =
+                    match std::fs::read_to_string(&path) {
+                        Ok(text) => Some(serde_json::from_str::<Backup>(&text).map_err(|e| {
+                            Error::Backup {
+                                path: path.clone(),
+                                message: e.to_string(),
+                            }
+                        })?),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => {
+                            return Err(Error::Backup {
+                                path,
+                                message: e.to_string(),
+                            });
+                        }
+                    };
+                let Some(backup) = backup else {
+                    return Ok(Snapshot {
+                        lineage: String::new(),
+                        serial: 0,
+                        salt: Salt(uuid::Uuid::new_v4().simple().to_string()),
+                        records: BTreeMap::new(),
+                        locked_by: Some(holder),
+                    });
+                };
+                let mut records = BTreeMap::new();
+                for (key, record) in backup.resources {
+                    let address = Address::parse(&key).map_err(|message| Error::Backup {
+                        path: path.clone(),
+                        message,
+                    })?;
+                    records.insert(address, record);
+                }
+                Ok(Snapshot {
+                    lineage: backup.lineage,
+                    serial: backup.serial,
+                    salt: Salt(
+                        backup
+                            .salt
+                            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
+                    ),
+                    records,
+                    locked_by: Some(holder),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -259,8 +365,27 @@ impl Store {
         Ok(existed)
     }
 
+    /// Moves the record at `from` to `to` (a renamed label), in one
+    /// transaction. Fails when `from` is not in state or `to` already is.
+    pub fn rename(&self, from: &Address, to: &Address) -> Result<(), Error> {
+        let record = self
+            .get(from)?
+            .ok_or_else(|| Error::NotInState(from.clone()))?;
+        if self.get(to)?.is_some() {
+            return Err(Error::AlreadyInState(to.clone()));
+        }
+        let bytes = serde_json::to_vec(&record).map_err(|e| self.write_error(e))?;
+        self.write_all(&[(from.to_string(), None), (to.to_string(), Some(bytes))])?;
+        Ok(())
+    }
+
     fn write(&self, address: &Address, value: Option<Vec<u8>>) -> Result<u64, Error> {
-        let key = address.to_string();
+        self.write_all(&[(address.to_string(), value)])
+    }
+
+    /// Applies the record changes and bumps the serial once, in one
+    /// transaction, then flushes.
+    fn write_all(&self, changes: &[(String, Option<Vec<u8>>)]) -> Result<u64, Error> {
         let serial = (&self.meta, &self.resources)
             .transaction(|(meta, resources)| {
                 let serial = meta
@@ -269,10 +394,12 @@ impl Store {
                     .unwrap_or(0)
                     + 1;
                 meta.insert(META_SERIAL, &serial.to_be_bytes())?;
-                match &value {
-                    Some(bytes) => resources.insert(key.as_bytes(), bytes.as_slice())?,
-                    None => resources.remove(key.as_bytes())?,
-                };
+                for (key, value) in changes {
+                    match value {
+                        Some(bytes) => resources.insert(key.as_bytes(), bytes.as_slice())?,
+                        None => resources.remove(key.as_bytes())?,
+                    };
+                }
                 Ok(serial)
             })
             .map_err(|e: sled::transaction::TransactionError<()>| {
@@ -386,12 +513,48 @@ impl Store {
             "resources": records.iter().map(|(a, r)| (a.to_string(), r)).collect::<BTreeMap<_, _>>(),
         });
         let path = self.dir.join("rtm.backup.json");
+        if let Some(theirs) = read_backup_lineage(&path)?
+            && theirs != self.lineage
+        {
+            return Err(Error::ForeignBackup {
+                path,
+                theirs,
+                ours: self.lineage.clone(),
+            });
+        }
         let tmp = self.dir.join("rtm.backup.json.tmp");
         let text = serde_json::to_string_pretty(&doc).map_err(|e| self.write_error(e))?;
         std::fs::write(&tmp, text)
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| self.write_error(e))
     }
+}
+
+/// The lineage a backup file records; `None` when there is no backup. A
+/// backup that cannot be read is an error: it may be the only copy.
+fn read_backup_lineage(path: &Path) -> Result<Option<String>, Error> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        lineage: String,
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::Backup {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+        }
+    };
+    serde_json::from_str::<Head>(&text)
+        .map(|h| Some(h.lineage))
+        .map_err(|e| Error::Backup {
+            path: path.to_path_buf(),
+            message: format!(
+                "it is not an rtm state backup ({e}); move it aside if it is not needed"
+            ),
+        })
 }
 
 /// Opens sled at `path`. rtm's own lock file is already held, so a busy

@@ -72,7 +72,7 @@ function "api" {
     fleet::set_memory_by_hand(&w.sim, &c, "api", 1024).await;
     let out = w.rtm(&["drift", "--format", "json"]).expect_code(2);
     let report = drift_json(&out);
-    assert_eq!(report.format_version, "1");
+    assert_eq!(report.format_version, "1.0");
     assert_eq!(report.summary["drifted"], 1);
     let api = report.function("function.api");
     assert_eq!(api.status, "drifted");

@@ -172,7 +172,7 @@ async fn plan_shows_changes_apply_converges_and_the_next_plan_is_empty() {
         "a secret leaked into the plan"
     );
     let plan = plan_json(&out);
-    assert_eq!(plan.format_version, "1");
+    assert_eq!(plan.format_version, "1.0");
     assert_eq!(
         (plan.summary.change, plan.summary.no_op, plan.summary.error),
         (2, 1, 0)
