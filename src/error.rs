@@ -15,6 +15,10 @@ pub enum Error {
     PlanFile(#[from] crate::plan::FileError),
     #[error("{0}")]
     Usage(String),
+    /// The plan has errors for these functions (each "ADDR: why"): apply
+    /// starts nothing.
+    #[error("the plan has {} error{} (listed above); nothing was applied", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    PlanErrors(Vec<String>),
     /// Already reported to the user in full (e.g. configuration diagnostics).
     #[error("")]
     Reported,

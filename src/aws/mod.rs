@@ -120,6 +120,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// How long to keep retrying a 409 (update in progress).
     pub conflict_budget: Duration,
+    /// No new attempt after a transient failure (no answer, a 5xx) starts
+    /// this long after the first: an endpoint that never answers fails a
+    /// run in well under 30 s, not after 8 attempts of a full timeout each.
+    pub transient_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -129,6 +133,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(20),
             conflict_budget: Duration::from_secs(300),
+            transient_budget: Duration::from_secs(15),
         }
     }
 }
@@ -141,6 +146,8 @@ pub struct Lambda {
     retry: RetryPolicy,
     stats: Arc<Stats>,
     region: String,
+    /// The endpoint calls go to, for errors that got no answer.
+    endpoint: String,
 }
 
 /// Where the update-wait stands after polling.
@@ -168,8 +175,12 @@ impl Lambda {
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(30))
+                    // A Lambda endpoint that is up accepts at once; one that
+                    // is not should fail the run quickly.
+                    .connect_timeout(Duration::from_secs(3))
+                    // Control-plane answers take well under a second, a
+                    // large ListFunctions page a few: 10 s is a lost request.
+                    .operation_attempt_timeout(Duration::from_secs(10))
                     .build(),
             );
         if let Some(region) = &opts.region {
@@ -218,12 +229,20 @@ impl Lambda {
         } else {
             1.0
         };
+        let client = Client::new(&sdk);
+        // The configured endpoint (--endpoint-url, AWS_ENDPOINT_URL*), else
+        // Lambda's regional one, to name in an error that got no answer.
+        let endpoint = sdk
+            .endpoint_url()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("https://lambda.{region}.amazonaws.com"));
         Ok(Lambda {
-            client: Client::new(&sdk),
+            client,
             limits: Arc::new(RateLimits::lambda(scale)),
             retry: RetryPolicy::default(),
             stats: Arc::new(Stats::default()),
             region,
+            endpoint,
         })
     }
 
@@ -258,10 +277,13 @@ impl Lambda {
             self.limits.acquire(operation).await;
             self.stats.count(operation);
             attempt += 1;
-            let (err, retry_after) = match f().await {
+            let (mut err, retry_after) = match f().await {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
+            if err.unanswered && !err.message.contains(&self.endpoint) {
+                err.message = format!("no answer from {}: {}", self.endpoint, err.message);
+            }
             let retryable = if err.is_throttle() {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                 self.limits.throttled(operation);
@@ -271,7 +293,7 @@ impl Lambda {
             } else if err.is_conflict() && retry_conflicts {
                 started.elapsed() < self.retry.conflict_budget
             } else if err.is_transient() {
-                attempt < self.retry.max_attempts
+                attempt < self.retry.max_attempts && started.elapsed() < self.retry.transient_budget
             } else {
                 false
             };

@@ -87,15 +87,15 @@ async fn run_with(
         }
     };
     if plan.error_count() > 0 {
-        if json {
-            emit_json(&serde_json::json!({
-                "event": "error",
-                "message": "the plan has errors; nothing was applied",
-                "diagnostics": plan.diagnostics,
-            }));
-        }
-        return Err(crate::Error::Usage(
-            "the plan has errors (listed above); nothing was applied".into(),
+        return Err(crate::Error::PlanErrors(
+            plan.diagnostics
+                .iter()
+                .filter(|d| d.severity == plan::Severity::Error)
+                .map(|d| match &d.address {
+                    Some(a) => format!("{a}: {}", d.message),
+                    None => d.message.clone(),
+                })
+                .collect(),
         ));
     }
     if args.planfile.is_none() && plan.has_changes() && !args.auto_approve {

@@ -154,6 +154,7 @@ pub fn run() -> ExitCode {
     };
     apply_color_choice(cli.global.color);
     init_logging(cli.global.verbose);
+    let machine = cli.command.machine_output();
     let result = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
@@ -172,10 +173,84 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
+            if let Some((command, format)) = machine {
+                print_failure(command, format, &e);
+            }
             report_error(&e);
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+impl Command {
+    /// The command's name and machine-readable format, when it has one:
+    /// a failure is then also a document on stdout, never empty output.
+    fn machine_output(&self) -> Option<(&'static str, Format)> {
+        let (name, format) = match self {
+            Command::Plan(a) => ("plan", a.format),
+            Command::Show(a) => ("show", a.format),
+            Command::Drift(a) => ("drift", a.format),
+            Command::Apply(a) if a.format == apply::ApplyFormat::Json => ("apply", Format::Json),
+            _ => return None,
+        };
+        (format != Format::Human).then_some((name, format))
+    }
+}
+
+/// The problems behind an error, as the failure document lists them.
+fn problems(e: &crate::Error) -> Vec<crate::render::failure::Problem> {
+    use crate::render::failure::Problem;
+    if let crate::Error::Config(crate::config::Error::Invalid(d)) = e {
+        return d
+            .diagnostics
+            .iter()
+            .map(|d| Problem {
+                severity: d.severity.as_str(),
+                message: d.message.clone(),
+                file: Some(d.file.display().to_string()),
+                line: Some(d.line),
+                column: Some(d.column),
+                help: d.help.clone(),
+            })
+            .collect();
+    }
+    if let crate::Error::PlanErrors(list) = e {
+        let mut all = vec![Problem::error(e.to_string())];
+        all.extend(list.iter().cloned().map(Problem::error));
+        return all;
+    }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = s.source();
+    }
+    vec![Problem::error(message)]
+}
+
+fn print_failure(command: &str, format: Format, e: &crate::Error) {
+    use std::io::Write;
+    if matches!(e, crate::Error::Reported) {
+        return;
+    }
+    let problems = problems(e);
+    let text = match format {
+        Format::Markdown => crate::render::failure::markdown(command, &problems),
+        _ if command == "apply" => {
+            // apply's JSON is one event per line: the failure is one more.
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&crate::render::failure::json(command, &problems))
+                    .unwrap_or_default();
+            doc["event"] = "error".into();
+            format!("{doc}\n")
+        }
+        _ => crate::render::failure::json(command, &problems),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
 
 /// For benchmarks: the process's peak resident memory (VmHWM), on stderr.
@@ -237,6 +312,21 @@ fn init_logging(verbose: u8) {
 fn report_error(e: &crate::Error) {
     use std::io::Write;
     if matches!(e, crate::Error::Reported) {
+        return;
+    }
+    if let crate::Error::Config(crate::config::Error::Invalid(d)) = e {
+        let mut err = anstream::stderr();
+        let _ = write!(
+            err,
+            "{}",
+            crate::config::render_human(&d.diagnostics, &d.sources, stderr_styled())
+        );
+        let _ = writeln!(
+            err,
+            "error: the configuration has {} error{}; nothing was read from or changed in Lambda",
+            d.error_count(),
+            if d.error_count() == 1 { "" } else { "s" }
+        );
         return;
     }
     let style = anstyle::Style::new()

@@ -80,18 +80,8 @@ pub fn load_config(global: &GlobalArgs) -> Result<crate::config::Loaded, crate::
             }
             Ok(loaded)
         }
-        Err(crate::config::Error::Invalid(d)) => {
-            eprint!(
-                "{}",
-                crate::config::render_human(&d.diagnostics, &d.sources, styled)
-            );
-            eprintln!(
-                "error: the configuration has {} error{}; nothing was read from or changed in Lambda",
-                d.error_count(),
-                if d.error_count() == 1 { "" } else { "s" }
-            );
-            Err(crate::Error::Reported)
-        }
+        // Rendered by the one error reporter (and, with --format json or
+        // markdown, as the failure document on stdout).
         Err(e) => Err(e.into()),
     }
 }

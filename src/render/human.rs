@@ -11,7 +11,16 @@ pub fn plan(plan: &Plan, s: Styler) -> String {
     let mut out = String::new();
     let total = plan.functions.len();
     let changes = plan.change_count();
-    if changes == 0 {
+    let errors = plan.error_count();
+    if errors > 0 && changes == 0 {
+        // Never "No changes" beside an error: what could not be read may differ.
+        let _ = writeln!(
+            out,
+            "{} {errors} error{} (below); the plan is incomplete.",
+            s.error("Plan failed:"),
+            if errors == 1 { "" } else { "s" }
+        );
+    } else if changes == 0 {
         let _ = writeln!(
             out,
             "{} Live functions match the configuration ({total} function{}).",
@@ -128,7 +137,6 @@ pub fn plan(plan: &Plan, s: Styler) -> String {
         }
     }
     out.push('\n');
-    let errors = plan.error_count();
     let _ = write!(
         out,
         "{} {changes} to change, {} unchanged",

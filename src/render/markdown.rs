@@ -35,8 +35,12 @@ pub fn plan(plan: &Plan) -> String {
             );
         }
         body.push('\n');
-    } else {
+    } else if plan.error_count() == 0 {
         body.push_str("No changes: live functions match the configuration.\n\n");
+    } else {
+        body.push_str(
+            "The plan is incomplete: the errors below stopped it for some functions.\n\n",
+        );
     }
     let mut details = Vec::new();
     for f in plan.changes() {

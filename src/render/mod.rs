@@ -3,6 +3,7 @@
 //! decides exit codes.
 
 pub mod drift;
+pub mod failure;
 mod human;
 mod json;
 mod markdown;
@@ -24,6 +25,16 @@ pub const JSON_FORMAT_VERSION: &str = "1.0";
 
 /// Where GitHub's comment limit (65,536) leaves room for our note.
 pub const MARKDOWN_LIMIT: usize = 60_000;
+
+/// Text from live values or messages, safe in Markdown outside code spans:
+/// HTML is shown, not rendered (a description `<b>x</b>` stays literal), and
+/// a `|` does not end a table cell.
+pub fn markdown_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+}
 
 fn value_text(v: &Option<AttrValue>) -> String {
     match v {

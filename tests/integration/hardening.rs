@@ -278,3 +278,148 @@ async fn plan_drift_state_and_apply_json_say_format_version_1_0() {
         );
     }
 }
+
+const INVALID: &str = "function \"api\" {\n  configuration {\n    memory_size = \"lots\"\n  }\n}\n";
+
+#[test]
+fn machine_formats_were_empty_on_an_invalid_configuration() {
+    let mut rtm = crate::support::Rtm::new().file("main.rtm.hcl", INVALID);
+    let out = rtm.go(&["plan", "--format", "json"]).expect_code(1);
+    let doc = json(&out);
+    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["summary"]["error"], 1, "{doc:#}");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("main.rtm.hcl"), Some(3)),
+        "{doc:#}"
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("memory_size"),
+        "{doc:#}"
+    );
+    // The person still sees the located error on stderr.
+    assert!(out.stderr.contains("--> main.rtm.hcl:3"), "{}", out.stderr);
+
+    let out = rtm.go(&["plan", "--format", "markdown"]).expect_code(1);
+    assert!(
+        out.stdout.starts_with("### rtm plan failed\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("`main.rtm.hcl:3:"), "{}", out.stdout);
+
+    let out = rtm
+        .go(&["apply", "--auto-approve", "--format", "json"])
+        .expect_code(1);
+    assert_eq!(json(&out)["event"], "error", "{}", out.stdout);
+}
+
+#[test]
+fn drift_json_was_empty_when_the_endpoint_was_unreachable() {
+    let mut rtm = crate::support::Rtm::new()
+        .file("main.rtm.hcl", ONE)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1");
+    let out = rtm
+        .go(&[
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "drift",
+            "--format",
+            "json",
+        ])
+        .expect_code(1);
+    let doc = json(&out);
+    assert_eq!(doc["ok"], false);
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no answer from http://127.0.0.1:1"),
+        "{doc:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_read_error_plan_printed_no_changes_beside_it() {
+    let w = Workspace::new(&[]);
+    // Another account's function: Lambda answers 403, not 404.
+    w.config(
+        "function \"x\" {\n  name = \"arn:aws:lambda:us-east-1:999999999999:function:x\"\n  configuration {\n    timeout = 5\n  }\n}\n",
+    );
+    for format in ["human", "markdown"] {
+        let out = w.rtm(&["plan", "--format", format]).expect_code(1);
+        assert!(
+            !out.stdout.contains("No changes"),
+            "{format}: {}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("error"), "{format}: {}", out.stdout);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cron_drift_overlapping_an_apply_failed_on_the_lock() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.12").await;
+    w.config(ONE);
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    fleet::set_memory_by_hand(&w.sim, &c, "api", 1024).await;
+    let held = rtm::state::Store::open(
+        &w.rtm.path().join("state"),
+        "apply",
+        std::time::Duration::ZERO,
+    )
+    .expect("open state");
+    // The report is right (drift, exit 2), from the state the apply started from.
+    let out = w.rtm(&["drift", "--format", "json"]).expect_code(2);
+    assert_eq!(json(&out)["functions"][0]["status"], "drifted");
+    assert!(
+        out.stderr
+            .contains("observations were not recorded this time")
+            && out.stderr.contains("locked by rtm apply"),
+        "{}",
+        out.stderr
+    );
+    drop(held);
+    let out = w.rtm(&["drift"]).expect_code(2);
+    assert!(!out.stderr.contains("not recorded"), "{}", out.stderr);
+}
+
+#[test]
+fn an_endpoint_that_never_answered_took_minutes_to_fail_a_plan() {
+    // Accepts connections and never answers, like a black-holed proxy.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let mut rtm = crate::support::Rtm::new()
+        .file("main.rtm.hcl", ONE)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1");
+    let started = std::time::Instant::now();
+    let out = rtm.go(&["--endpoint-url", &url, "plan"]).expect_code(1);
+    // A runaway guard only (it took 258 s); the bound is the README's "at once".
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(45),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stderr.contains(&format!("no answer from {url}")),
+        "{}",
+        out.stderr
+    );
+}

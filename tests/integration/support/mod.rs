@@ -114,6 +114,12 @@ impl Rtm {
         self
     }
 
+    /// Runs `rtm ARGS` now (for a sequence of commands in one directory).
+    pub fn go(&mut self, args: &[&str]) -> Output {
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self.run()
+    }
+
     /// Runs `rtm ARGS` in the directory; the argument list is cleared so the
     /// same directory can be used for the next command.
     pub fn run(&mut self) -> Output {
