@@ -19,6 +19,9 @@ pub enum Error {
     /// starts nothing.
     #[error("the plan has {} error{} (listed above); nothing was applied", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     PlanErrors(Vec<String>),
+    /// Ctrl-C: the run stopped where it was (exit 130).
+    #[error("interrupted; rtm stopped before finishing (nothing more was started)")]
+    Interrupted,
     /// Already reported to the user in full (e.g. configuration diagnostics).
     #[error("")]
     Reported,
@@ -31,9 +34,19 @@ pub enum Error {
 }
 
 impl Error {
-    /// Every error is exit code 1; 2 is reserved for "changes present".
+    /// 130 for an interrupted run, else 1 (2 is "changes present", never
+    /// an error).
     pub fn exit_code(&self) -> u8 {
-        1
+        match self {
+            Error::Interrupted => 130,
+            _ => 1,
+        }
+    }
+
+    /// Whether the error is a write to a closed pipe (`rtm ... | head`):
+    /// the reader has what it wanted, so rtm ends quietly, as ripgrep does.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {

@@ -79,7 +79,10 @@ async fn run_with(
             plan
         }
         None => {
-            let plan = session::make_plan(global, desired, store, lambda, targets).await?;
+            let plan = super::interrupt::or_interrupt(session::make_plan(
+                global, desired, store, lambda, targets,
+            ))
+            .await?;
             if !json {
                 super::plan::print_plan(&plan, super::Format::Human)?;
             }
@@ -102,15 +105,17 @@ async fn run_with(
         confirm()?;
     }
     let stop = Arc::new(AtomicBool::new(false));
+    // Ctrl-C: no new step starts; the steps in flight finish and are
+    // recorded (a second Ctrl-C exits at once).
+    let graceful = super::interrupt::Graceful::begin();
     let interrupt = {
         let stop = stop.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::SeqCst);
-                eprintln!(
-                    "Interrupt received: no new step starts; waiting for the steps in flight to finish..."
-                );
-            }
+            super::interrupt::wait().await;
+            stop.store(true, Ordering::SeqCst);
+            eprintln!(
+                "Interrupt received: no new step starts; waiting for the steps in flight to finish (Ctrl-C again to stop at once)..."
+            );
         })
     };
     let hook: Box<dyn Hook> = if json {
@@ -133,9 +138,12 @@ async fn run_with(
         .await
         .map_err(|e| crate::Error::Usage(e.to_string()))?;
     interrupt.abort();
+    drop(graceful);
     drop(hook);
     print_summary(&report, json);
-    Ok(if report.ok() && !stop.load(Ordering::SeqCst) {
+    Ok(if super::interrupt::interrupted() {
+        ExitCode::from(super::interrupt::EXIT_CODE)
+    } else if report.ok() && !stop.load(Ordering::SeqCst) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -47,8 +47,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
             holder.command, holder.pid, holder.host, holder.started
         );
     }
-    let rt = session::runtime()?;
-    let live = rt.block_on(async {
+    let live = session::block_on(async {
         let conn = session::Connection::open(global, desired).await?;
         let items: Vec<ReadItem<Address>> = desired
             .functions

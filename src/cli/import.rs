@@ -88,8 +88,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         crate::model::Desired::default()
     };
     let store = session::open_store(global, "import")?;
-    let rt = session::runtime()?;
-    let imported = rt.block_on(async {
+    let imported = session::block_on(async {
         let conn = session::Connection::open(global, &desired).await?;
         let lambda = &conn.lambda;
         let mut lives: Vec<Live> = if args.all {

@@ -6,6 +6,7 @@ mod apply;
 mod drift;
 mod fmt;
 mod import;
+pub mod interrupt;
 mod plan;
 mod rollback;
 mod session;
@@ -155,6 +156,10 @@ pub fn run() -> ExitCode {
     apply_color_choice(cli.global.color);
     init_logging(cli.global.verbose);
     let machine = cli.command.machine_output();
+    // The emulator's server handles its own signals (a clean shutdown).
+    if !matches!(cli.command, Command::Sim(_)) {
+        interrupt::watch();
+    }
     let result = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
@@ -172,6 +177,7 @@ pub fn run() -> ExitCode {
     }
     match result {
         Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             if let Some((command, format)) = machine {
                 print_failure(command, format, &e);

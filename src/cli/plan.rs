@@ -37,8 +37,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<ExitCode, crate::Error
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
     let store = session::open_store(global, "plan")?;
-    let rt = session::runtime()?;
-    let plan = rt.block_on(async {
+    let plan = session::block_on(async {
         let conn = session::Connection::open(global, desired).await?;
         let plan = session::make_plan(global, desired, &store, &conn.lambda, &targets).await;
         conn.close().await;

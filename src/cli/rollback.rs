@@ -102,7 +102,11 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::E
     // Realign `=` as `rtm fmt` would; the edit itself keeps every comment.
     let edited = crate::config::fmt::format_source(&edited).unwrap_or(edited);
     if edited == source {
-        println!("{} already says that; nothing to change.", file.display());
+        let _ = writeln!(
+            anstream::stdout(),
+            "{} already says that; nothing to change.",
+            file.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     // Check the result before touching the file: a pin the policy forbids

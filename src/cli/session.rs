@@ -188,6 +188,14 @@ pub async fn make_plan(
     }))
 }
 
+/// Runs a command's Lambda work on a fresh runtime; Ctrl-C abandons it and
+/// ends the run with exit 130 (see `interrupt`).
+pub fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, crate::Error>>,
+) -> Result<T, crate::Error> {
+    runtime()?.block_on(super::interrupt::or_interrupt(work))
+}
+
 /// A multi-threaded runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime, crate::Error> {
     tokio::runtime::Builder::new_multi_thread()

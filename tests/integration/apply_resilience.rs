@@ -71,6 +71,89 @@ fn wait_for_lock(w: &Workspace) {
     }
 }
 
+/// A background run whose stderr is read as it comes, so a test can wait
+/// for a line rtm prints (never for a fixed time) and still see it all.
+struct Watched {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Watched {
+    fn new(mut child: Child) -> Watched {
+        use std::io::BufRead;
+        let stderr = child.stderr.take().expect("stderr piped");
+        let (tx, lines) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watched {
+            child,
+            lines,
+            seen: Vec::new(),
+            reader,
+        }
+    }
+
+    /// Waits until rtm prints a stderr line containing `needle`.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => panic!(
+                    "rtm never printed {needle:?}; stderr so far:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    /// Waits for the run to end: its exit code, stdout and whole stderr.
+    fn finish(mut self) -> Output {
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            use std::io::Read;
+            let _ = out.read_to_string(&mut stdout);
+        }
+        let status = self.child.wait().expect("wait");
+        let _ = self.reader.join();
+        self.seen.extend(self.lines.try_iter());
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: self.seen.join("\n"),
+        }
+    }
+}
+
+fn sigint(pid: &str) {
+    let status = Command::new("kill")
+        .args(["-INT", pid])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+}
+
 async fn assert_fleet(w: &Workspace, count: usize, mode: &str, memory: i32) {
     let c = w.sim.client().await;
     for i in 1..=count {
@@ -224,13 +307,12 @@ async fn when_lambda_stops_answering_apply_starts_nothing_more() {
         "1500",
     ]);
     w.config(&fleet_config(FUNCTIONS, "FunctionUpdate", 512));
-    let child = spawn_apply(&w, &["--parallelism", "2"]);
-    // Let the first functions get under way (each update takes 1.5 s), then
+    let mut run = Watched::new(spawn_apply(&w, &["--parallelism", "2"]));
+    // Once the first functions are under way (each update takes 1.5 s),
     // take Lambda away.
-    wait_for_lock(&w);
-    std::thread::sleep(Duration::from_millis(1000));
+    run.wait_for("waiting for LastUpdateStatus Successful");
     w.sim.kill();
-    let out = Output::from(child.wait_with_output().expect("apply")).expect_code(1);
+    let out = run.finish().expect_code(1);
     let stdout = out.stdout;
     let summary =
         regex::Regex::new(r"Apply complete: (\d+) changed, (\d+) failed, (\d+) skipped\.")
@@ -350,7 +432,7 @@ async fn two_applies_at_once_one_runs_and_the_other_is_told_about_the_lock() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_finishes_the_steps_in_flight_records_them_and_exits_1() {
+async fn ctrl_c_finishes_the_steps_in_flight_records_them_and_exits_130() {
     let s = seed(12);
     let w = Workspace::new(&[
         "--seed",
@@ -359,19 +441,12 @@ async fn ctrl_c_finishes_the_steps_in_flight_records_them_and_exits_1() {
         "1000",
     ]);
     w.config(&fleet_config(12, "FunctionUpdate", 768));
-    let child = spawn_apply(&w, &["--parallelism", "3"]);
+    let mut run = Watched::new(spawn_apply(&w, &["--parallelism", "3"]));
     // Interrupt while the first functions are waiting for their updates.
-    wait_for_lock(&w);
-    std::thread::sleep(Duration::from_millis(700));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(status.success());
-    let out = child.wait_with_output().expect("wait");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    run.wait_for("waiting for LastUpdateStatus Successful");
+    sigint(&run.pid());
+    let out = run.finish().expect_code(130);
+    let (stdout, stderr) = (out.stdout, out.stderr);
     assert!(stderr.contains("Interrupt received"), "{stderr}");
     let summary = stdout
         .lines()
@@ -416,4 +491,36 @@ async fn apply_format_json_streams_one_event_per_line() {
         (last["changed"].as_u64(), last["failed"].as_u64()),
         (Some(3), Some(0))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_planning_killed_rtm_silently() {
+    let s = seed(6);
+    let w = Workspace::new(&[
+        "--seed",
+        s.path().to_str().expect("path"),
+        "--latency-ms",
+        "2000",
+    ]);
+    w.config(&fleet_config(6, "FunctionUpdate", 512));
+    let mut args = w.sim.rtm_args();
+    args.push("plan".into());
+    let child = Command::new(RTM)
+        .current_dir(w.rtm.path())
+        .args(&args)
+        .envs(fleet::aws_env())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn plan");
+    let run = Watched::new(child);
+    // The plan holds the lock while its reads (2 s each) are in flight.
+    wait_for_lock(&w);
+    sigint(&run.pid());
+    let out = run.finish().expect_code(130);
+    assert!(out.stderr.contains("nterrupted"), "{}", out.stderr);
+    assert!(!out.stdout.contains("Plan:"), "{}", out.stdout);
+    // The lock is released: the next run is not told about it.
+    let next = w.rtm(&["plan"]);
+    assert!(!next.stderr.contains("locked"), "{}", next.stderr);
 }

@@ -423,3 +423,53 @@ fn an_endpoint_that_never_answered_took_minutes_to_fail_a_plan() {
         out.stderr
     );
 }
+
+/// `rtm ARGS` with stdout closed before rtm writes to it (`rtm ... | head`
+/// after head has exited).
+fn with_closed_stdout(dir: &std::path::Path, args: &[String]) -> crate::support::Output {
+    let mut child = std::process::Command::new(crate::support::RTM)
+        .current_dir(dir)
+        .args(args)
+        .envs(fleet::aws_env())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait").into()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_panicked_with_broken_pipe() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.12").await;
+    w.config(ONE);
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    for command in [
+        &["validate"][..],
+        &["validate", "--format", "json"],
+        &["plan"],
+        &["plan", "--format", "json"],
+        &["drift", "--format", "markdown"],
+        &["state", "list"],
+        &["state", "history", "function.api"],
+        &["--help"],
+    ] {
+        let mut args = w.sim.rtm_args();
+        args.extend(command.iter().map(|s| s.to_string()));
+        let out = with_closed_stdout(w.rtm.path(), &args);
+        assert_eq!(out.code, 0, "{command:?}: {out:?}");
+        assert!(
+            !out.stderr.contains("panicked"),
+            "{command:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("Broken pipe"),
+            "{command:?}: {}",
+            out.stderr
+        );
+    }
+}
