@@ -473,3 +473,58 @@ async fn a_closed_stdout_panicked_with_broken_pipe() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markdown_was_too_big_for_a_pr_comment_and_rendered_html_from_live_values() {
+    let seed = tempfile::NamedTempFile::new().expect("seed");
+    std::fs::write(
+        seed.path(),
+        r#"{"Functions": [{"FunctionName": "svc", "Count": 2000, "Runtime": "python3.12"}]}"#,
+    )
+    .expect("seed");
+    let w = Workspace::new(&["--seed", seed.path().to_str().expect("path")]);
+    let names: Vec<String> = (1..=2000).map(|i| format!("\"svc-{i:03}\"")).collect();
+    w.config(&format!(
+        "function \"svc\" {{\n  for_each = toset([{}])\n  name     = each.key\n  configuration {{\n    description = \"x | y <b>z</b> ```end```\"\n  }}\n}}\n",
+        names.join(", ")
+    ));
+    let out = w.rtm(&["plan", "--format", "markdown"]).expect_code(0);
+    let md = out.stdout;
+    assert!(
+        md.chars().count() <= 60_000,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(
+        md.starts_with("### rtm plan: 2000 to change, 0 unchanged"),
+        "{}",
+        &md[..200]
+    );
+    let more =
+        regex::Regex::new(r"and (\d+) more functions \(full plan: --format json\)").expect("regex");
+    let left: usize = more
+        .captures(&md)
+        .unwrap_or_else(|| panic!("no 'and N more functions' line"))[1]
+        .parse()
+        .expect("count");
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| `function.svc["))
+        .count();
+    assert_eq!(rows + left, 2000);
+    // Live values are shown, never rendered, and never end a code block.
+    let mut fence: Option<String> = None;
+    for line in md.lines() {
+        let ticks: String = line.chars().take_while(|c| *c == '`').collect();
+        match &fence {
+            None if ticks.len() >= 3 => fence = Some(ticks),
+            Some(f) if line == f.as_str() => fence = None,
+            None => assert!(!line.contains("<b>"), "HTML rendered: {line}"),
+            Some(_) => {}
+        }
+    }
+    assert!(fence.is_none(), "a code block was left open");
+    for block in md.split("<details>").skip(1) {
+        assert!(block.contains("````diff\n"), "{block}");
+    }
+}
