@@ -49,14 +49,25 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
             path.display()
         )));
     }
+    // A saved plan is read and checked before anything else: a damaged or
+    // foreign file is refused before any call.
+    let saved = args
+        .planfile
+        .as_deref()
+        .map(plan::read_plan_file)
+        .transpose()?;
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
     let store = session::open_store(global, "apply")?;
+    if let Some(plan) = &saved {
+        check_fresh(plan, desired, &store)?;
+    }
     let rt = session::runtime()?;
     rt.block_on(async {
         let conn = session::Connection::open(global, desired).await?;
-        let result = run_with(global, &args, desired, &store, &conn.lambda, &targets).await;
+        let result =
+            run_with(global, &args, saved, desired, &store, &conn.lambda, &targets).await;
         conn.close().await;
         session::write_backup(&store);
         result
@@ -66,18 +77,15 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
 async fn run_with(
     global: &GlobalArgs,
     args: &ApplyArgs,
+    saved: Option<Plan>,
     desired: &crate::model::Desired,
     store: &crate::state::Store,
     lambda: &crate::aws::Lambda,
     targets: &[Address],
 ) -> Result<ExitCode, crate::Error> {
     let json = args.format == ApplyFormat::Json;
-    let plan = match &args.planfile {
-        Some(path) => {
-            let plan = plan::read_plan_file(path)?;
-            check_fresh(&plan, desired, store)?;
-            plan
-        }
+    let plan = match saved {
+        Some(plan) => plan,
         None => {
             let plan = super::interrupt::or_interrupt(session::make_plan(
                 global, desired, store, lambda, targets,

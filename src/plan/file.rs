@@ -31,12 +31,20 @@ pub enum FileError {
     )]
     UnknownVersion { path: PathBuf, found: u64 },
     #[error(
+        "{path} is larger than a plan file can be ({MAX_PLAN_FILE_BYTES} bytes at most); it is not an rtm plan file"
+    )]
+    TooLarge { path: PathBuf },
+    #[error(
         "{path} was changed after rtm wrote it (its checksum does not match its content); nothing was applied: make the plan again"
     )]
     Modified { path: PathBuf },
 }
 
 const CHECKSUM: &str = "checksum";
+
+/// A plan of 10,000 changed functions is some 20 MB of JSON; anything
+/// larger than this (or endless, like /dev/zero) is not read.
+pub const MAX_PLAN_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// SHA-256 of the plan's JSON value (keys sorted, no `checksum`), in hex.
 fn checksum(value: &serde_json::Value) -> String {
@@ -61,10 +69,22 @@ pub fn write_plan_file(path: &Path, plan: &Plan) -> Result<(), FileError> {
 }
 
 pub fn read_plan_file(path: &Path) -> Result<Plan, FileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+    use std::io::Read;
+    let read_error = |source| FileError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(read_error)?
+        .take(MAX_PLAN_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(read_error)?;
+    if text.len() as u64 > MAX_PLAN_FILE_BYTES {
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
     let malformed = |message: String| FileError::Malformed {
         path: path.to_path_buf(),
         message,
