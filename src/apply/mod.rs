@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use crate::aws::{Lambda, UpdateOutcome};
-use crate::model::{Address, Configuration, Desired, DesiredFunction, Live};
-use crate::plan::{Action, FunctionPlan, Plan, Step};
+use crate::model::{Address, FunctionRef, Live};
+use crate::plan::{Action, FunctionPlan, Observed, Operation, Plan, SENSITIVE};
 use crate::state::Store;
 
 /// What happened to one step.
@@ -123,9 +123,14 @@ impl ApplyReport {
 /// Errors that stop the whole apply before any write.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
-    State(#[from] crate::state::Error),
+    #[error(transparent)]
+    Record(#[from] record::RecordError),
 }
+
+/// The one thing apply takes from the configuration: each address's
+/// environment variable values (a plan never holds secrets).
+pub type Environment =
+    std::collections::BTreeMap<Address, std::collections::BTreeMap<String, String>>;
 
 struct Failure {
     code: String,
@@ -158,8 +163,8 @@ impl From<crate::aws::Error> for Failure {
     }
 }
 
-impl From<crate::state::Error> for Failure {
-    fn from(e: crate::state::Error) -> Failure {
+impl From<record::RecordError> for Failure {
+    fn from(e: record::RecordError) -> Failure {
         Failure::new("StateWriteFailed", e.to_string())
     }
 }
@@ -171,12 +176,12 @@ fn changed_since_plan(why: String) -> Failure {
     )
 }
 
-/// Executes the plan. `desired` must be the configuration the plan was made
-/// from (the caller checks the config hash); apply takes environment values
-/// from it, since the plan holds none.
+/// Executes the plan, and nothing else: every request is the plan's, every
+/// state record is what the plan says its step records. `environment`
+/// supplies the secret values the plan shows as `(sensitive)`.
 pub async fn execute(
     plan: &Plan,
-    desired: &Desired,
+    environment: &Environment,
     lambda: &Lambda,
     store: &Store,
     hook: &dyn Hook,
@@ -185,14 +190,12 @@ pub async fn execute(
     // Record the last applied values of functions already in sync, so
     // drift detection knows what to expect of them.
     for f in plan.functions.iter().filter(|f| f.action == Action::NoOp) {
-        if let Some(d) = desired.functions.get(&f.address) {
-            record::in_sync(store, d, f, opts.now())?;
-        }
+        record::function_done(store, f, None, environment.get(&f.address), opts.now())?;
     }
     let changes: Vec<&FunctionPlan> = plan.changes().collect();
     let results: Vec<FunctionResult> =
         futures_util::stream::iter(changes.into_iter().map(|fp| async move {
-            let result = apply_function(fp, desired, lambda, store, hook, opts).await;
+            let result = apply_function(fp, environment, lambda, store, hook, opts).await;
             hook.function_finished(&result);
             result
         }))
@@ -206,7 +209,7 @@ pub async fn execute(
 
 async fn apply_function(
     fp: &FunctionPlan,
-    desired: &Desired,
+    environment: &Environment,
     lambda: &Lambda,
     store: &Store,
     hook: &dyn Hook,
@@ -214,28 +217,23 @@ async fn apply_function(
 ) -> FunctionResult {
     let total = fp.steps.len();
     let mut done = 0;
-    let status = match desired.functions.get(&fp.address) {
-        None => FunctionStatus::Failed {
-            code: "NotInConfiguration".into(),
-            message: "the configuration no longer declares this address".into(),
+    let env = environment.get(&fp.address);
+    let status = match run_steps(fp, env, lambda, store, hook, opts, &mut done).await {
+        Ok(()) if done == total => FunctionStatus::Changed,
+        Ok(()) => FunctionStatus::Skipped {
+            reason: format!("interrupted after {done} of {total} steps"),
         },
-        Some(d) => match run_steps(fp, d, lambda, store, hook, opts, &mut done).await {
-            Ok(()) if done == total => FunctionStatus::Changed,
-            Ok(()) => FunctionStatus::Skipped {
-                reason: format!("interrupted after {done} of {total} steps"),
-            },
-            Err(f) => {
-                if f.unanswered {
-                    // Lambda stopped answering: start nothing more (as on
-                    // Ctrl-C); the steps in flight finish or fail alone.
-                    opts.stop.store(true, Ordering::SeqCst);
-                }
-                FunctionStatus::Failed {
-                    code: f.code,
-                    message: f.message,
-                }
+        Err(f) => {
+            if f.unanswered {
+                // Lambda stopped answering: start nothing more (as on
+                // Ctrl-C); the steps in flight finish or fail alone.
+                opts.stop.store(true, Ordering::SeqCst);
             }
-        },
+            FunctionStatus::Failed {
+                code: f.code,
+                message: f.message,
+            }
+        }
     };
     FunctionResult {
         address: fp.address.clone(),
@@ -245,9 +243,39 @@ async fn apply_function(
     }
 }
 
+/// The request body with the secrets the plan shows as `(sensitive)`.
+fn with_secrets(
+    body: &serde_json::Value,
+    env: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<serde_json::Value, Failure> {
+    let mut body = body.clone();
+    if let Some(vars) = body
+        .get_mut("Environment")
+        .and_then(|e| e.get_mut("Variables"))
+        .and_then(|v| v.as_object_mut())
+    {
+        for (name, value) in vars.iter_mut() {
+            if value.as_str() != Some(SENSITIVE) {
+                continue;
+            }
+            let secret = env.and_then(|e| e.get(name)).ok_or_else(|| {
+                Failure::new(
+                    "NotInConfiguration",
+                    format!(
+                        "the configuration sets no environment variable {name} (the plan does)"
+                    ),
+                )
+            })?;
+            *value = serde_json::Value::String(secret.clone());
+        }
+    }
+    Ok(body)
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run_steps(
     fp: &FunctionPlan,
-    d: &DesiredFunction,
+    env: Option<&std::collections::BTreeMap<String, String>>,
     lambda: &Lambda,
     store: &Store,
     hook: &dyn Hook,
@@ -257,17 +285,23 @@ async fn run_steps(
     if opts.stop.load(Ordering::SeqCst) {
         return Ok(());
     }
+    let function = FunctionRef::parse(&fp.function_name)
+        .map(|(f, _)| f)
+        .map_err(|e| Failure::new("InvalidPlan", e.to_string()))?;
     // Re-read before the first write: PutRuntimeManagementConfig has no
     // RevisionId, so this comparison is its only guard.
-    let mut live: Live = lambda.read(&d.function, d.qualifier).await?;
+    let mut live: Live = lambda.read(&function, fp.qualifier).await?;
     if live.last_update_status.as_deref() == Some("InProgress") {
         hook.waiting(&fp.address, "an update in progress");
-        live = wait_successful(fp, d, lambda, opts).await?;
+        live = wait_successful(fp, &function, lambda, opts).await?;
         live.runtime_management = lambda
-            .get_runtime_management(&d.function, d.qualifier)
+            .get_runtime_management(&function, fp.qualifier)
             .await?;
     }
-    if let Some(why) = fp.preconditions.first_difference(&live, store.salt()) {
+    if let Some(why) = fp
+        .observed
+        .first_difference(&Observed::of(&live, store.salt()))
+    {
         return Err(changed_since_plan(why));
     }
     let mut revision_id = live.revision_id.clone();
@@ -281,26 +315,30 @@ async fn run_steps(
         hook.step_started(&fp.address, &label);
         let started = Instant::now();
         let result: Result<(), Failure> = async {
-            match step {
-                Step::PutRuntimeManagementConfig { request, .. } => {
+            match step.operation {
+                Operation::PutRuntimeManagementConfig => {
+                    let mode = step.mode().ok_or_else(|| {
+                        Failure::new("InvalidPlan", "the step names no UpdateRuntimeOn".into())
+                    })?;
                     let rm = lambda
                         .put_runtime_management(
-                            &d.function,
-                            request.qualifier,
-                            request.update_runtime_on,
-                            request.runtime_version_arn.as_ref(),
+                            &function,
+                            fp.qualifier,
+                            mode,
+                            step.pinned().as_ref(),
                         )
                         .await?;
                     live.runtime_management = rm;
                     put_since_read = true;
-                    record::step_done(store, d, fp, &live, Some(request), None, opts.now())?;
                 }
-                Step::UpdateFunctionConfiguration { changes, .. } => {
-                    if put_since_read {
+                Operation::UpdateFunctionConfiguration => {
+                    if put_since_read || revision_id != fp.observed.revision_id {
                         // Whether PutRuntimeManagementConfig moves the
-                        // RevisionId is not documented: re-read, and accept a
-                        // new one only if the configuration is as we left it.
-                        let fresh = lambda.get_function(&d.function, d.qualifier).await?;
+                        // RevisionId is not documented, and an update that
+                        // was in progress moves it when it ends: re-read,
+                        // and take the new one only if the configuration is
+                        // as the plan saw it.
+                        let fresh = lambda.get_function(&function, fp.qualifier).await?;
                         if fresh.configuration != config_seen {
                             return Err(changed_since_plan(
                                 "its configuration changed while rtm was applying".into(),
@@ -309,14 +347,10 @@ async fn run_steps(
                         revision_id = fresh.revision_id;
                         put_since_read = false;
                     }
-                    let changes = with_environment(changes, &d.configuration);
+                    let mut body = with_secrets(&step.request.body, env)?;
+                    body["RevisionId"] = revision_id.clone().into();
                     lambda
-                        .update_configuration(
-                            &d.function,
-                            &revision_id,
-                            &changes,
-                            &live.configuration,
-                        )
+                        .update_configuration(&function, &body)
                         .await
                         .map_err(|e| {
                             if e.is_precondition_failed() {
@@ -330,13 +364,13 @@ async fn run_steps(
                         })?;
                     hook.waiting(&fp.address, "LastUpdateStatus Successful");
                     let rm = live.runtime_management.clone();
-                    live = wait_successful(fp, d, lambda, opts).await?;
+                    live = wait_successful(fp, &function, lambda, opts).await?;
                     live.runtime_management = rm;
                     revision_id = live.revision_id.clone();
                     config_seen = live.configuration.clone();
-                    record::step_done(store, d, fp, &live, None, Some(&changes), opts.now())?;
                 }
             }
+            record::step_done(store, fp, &step.records, &live, env, opts.now())?;
             Ok(())
         }
         .await;
@@ -351,18 +385,18 @@ async fn run_steps(
         result?;
         *done += 1;
     }
-    record::function_done(store, d, fp, &live, opts.now())?;
+    record::function_done(store, fp, Some(&live), env, opts.now())?;
     Ok(())
 }
 
 async fn wait_successful(
     fp: &FunctionPlan,
-    d: &DesiredFunction,
+    function: &FunctionRef,
     lambda: &Lambda,
     opts: &ApplyOptions,
 ) -> Result<Live, Failure> {
     match lambda
-        .wait_updated(&d.function, opts.poll_interval, opts.update_timeout)
+        .wait_updated(function, opts.poll_interval, opts.update_timeout)
         .await?
     {
         UpdateOutcome::Successful(live) => Ok(*live),
@@ -387,13 +421,4 @@ async fn wait_successful(
             ),
         )),
     }
-}
-
-/// The plan's changes with the environment values taken from the config.
-fn with_environment(changes: &Configuration, desired: &Configuration) -> Configuration {
-    let mut c = changes.clone();
-    if c.environment.is_some() {
-        c.environment = desired.environment.clone();
-    }
-    c
 }

@@ -1,110 +1,150 @@
-//! What apply writes to state after each step, after each function, and
-//! for functions already in sync.
+//! The state records rtm writes, one function per kind: what apply records
+//! after a step and after a function (from the plan's `Records`, never from
+//! the configuration), and what drift records of an observation. Import
+//! records through `applied` too.
+
+use std::collections::BTreeMap;
 
 use crate::model::{
-    Address, AttrValue, Configuration, DesiredFunction, ENVIRONMENT_PREFIX, Live, Recorded,
-    UpdateRuntimeOn,
+    ATTRIBUTES, AttrValue, DesiredFunction, ENVIRONMENT_PREFIX, Kind, Live, MODE_PATH, Recorded,
+    Salt, UpdateRuntimeOn,
 };
-use crate::plan::{FunctionPlan, PutRuntimeManagementConfigRequest};
+use crate::plan::{FunctionPlan, Planned, Records};
 use crate::state::{Error, Store};
 
-const MODE_PATH: &str = "runtime_management.update_runtime_on";
-const ARN_PATH: &str = "runtime_management.runtime_version_arn";
-
-fn base(
-    store: &Store,
-    address: &Address,
-    d: &DesiredFunction,
-    fp: &FunctionPlan,
-) -> Result<Recorded, Error> {
-    let mut r = store.get(address)?.unwrap_or_default();
-    r.function_name = d.function.api_name();
-    r.function_arn = Some(fp.function_arn.clone());
-    r.qualifier = d.qualifier;
-    Ok(r)
+/// A record's values could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    State(#[from] Error),
+    /// The plan records a sensitive value the configuration does not hold
+    /// (the plan was made from another configuration).
+    #[error("the configuration sets no environment variable {0} (the plan does)")]
+    MissingSecret(String),
 }
 
-fn set_mode(
+/// Applies planned last-applied values to a record. Secrets are hashed
+/// from `environment` (the configuration's values) with the state's salt.
+fn apply_records(
     r: &mut Recorded,
-    store: &Store,
-    mode: UpdateRuntimeOn,
-    arn: Option<&crate::model::RuntimeVersionArn>,
+    records: &Records,
+    environment: Option<&BTreeMap<String, String>>,
+    salt: &Salt,
     now: jiff::Timestamp,
-) {
-    let salt = store.salt();
-    r.last_applied.insert(
-        MODE_PATH.into(),
-        salt.store(MODE_PATH, &AttrValue::String(mode.to_string())),
-    );
-    match arn {
-        Some(a) => {
-            r.last_applied.insert(
-                ARN_PATH.into(),
-                salt.store(ARN_PATH, &AttrValue::String(a.to_string())),
-            );
-        }
-        None => {
-            r.last_applied.remove(ARN_PATH);
-        }
-    }
-    if mode == UpdateRuntimeOn::Manual {
-        r.manual_since.get_or_insert(now);
-    } else {
-        r.manual_since = None;
-    }
-}
-
-fn set_configuration(r: &mut Recorded, store: &Store, changes: &Configuration) {
-    let salt = store.salt();
-    if changes.environment.is_some() {
+) -> Result<(), RecordError> {
+    if records.replace_environment {
         r.last_applied
             .retain(|k, _| !k.starts_with(ENVIRONMENT_PREFIX));
     }
-    for (path, value) in changes.attributes() {
-        r.last_applied
-            .insert(path.clone(), salt.store(&path, &value));
+    for path in &records.remove {
+        r.last_applied.remove(path);
     }
+    for (path, planned) in &records.set {
+        let value = match planned {
+            Planned::Value(v) => v.clone(),
+            Planned::Sensitive => {
+                let name = path.strip_prefix(ENVIRONMENT_PREFIX).unwrap_or(path);
+                let v = environment
+                    .and_then(|vars| vars.get(name))
+                    .ok_or_else(|| RecordError::MissingSecret(name.to_string()))?;
+                AttrValue::String(v.clone())
+            }
+        };
+        r.last_applied
+            .insert(path.clone(), salt.store(path, &value));
+    }
+    match records.set.get(MODE_PATH) {
+        Some(Planned::Value(AttrValue::String(m))) if m == UpdateRuntimeOn::Manual.as_str() => {
+            r.manual_since.get_or_insert(now);
+        }
+        Some(_) => r.manual_since = None,
+        None => {}
+    }
+    Ok(())
 }
 
-/// Refreshes the live snapshot: managed values, RevisionId, runtime version.
-fn observe(
-    r: &mut Recorded,
-    store: &Store,
-    d: &DesiredFunction,
-    live: &Live,
-    now: jiff::Timestamp,
-) {
-    let salt = store.salt();
+/// Refreshes what the record saw of live: managed values, RevisionId and
+/// the runtime version it runs.
+fn observe(r: &mut Recorded, salt: &Salt, live: &Live, now: jiff::Timestamp) {
     r.live.clear();
-    for (path, _) in d.configuration.attributes() {
-        if let Some(v) = live.configuration.get(&path) {
-            r.live.insert(path.clone(), salt.store(&path, &v));
+    for a in ATTRIBUTES.iter().filter(|a| a.kind != Kind::Map) {
+        if r.last_applied.contains_key(a.path)
+            && let Some(v) = live.configuration.get(a.path)
+        {
+            r.live.insert(a.path.to_string(), salt.store(a.path, &v));
         }
     }
     r.live.insert(
         MODE_PATH.into(),
-        AttrValue::String(live.runtime_management.update_runtime_on.to_string()).into_stored(),
+        salt.store(
+            MODE_PATH,
+            &AttrValue::String(live.runtime_management.update_runtime_on.to_string()),
+        ),
     );
-    if let Some(a) = &live.runtime_management.runtime_version_arn {
-        r.live.insert(
-            ARN_PATH.into(),
-            AttrValue::String(a.to_string()).into_stored(),
-        );
-    }
     r.revision_id = Some(live.revision_id.clone());
     r.refreshed_at = Some(now);
-    if let Some(arn) = &live.running_runtime_version_arn {
-        r.observe_runtime_version(arn, now);
+    if let Some(seen) = live.sighting() {
+        r.observe_runtime_version(seen, now);
     }
 }
 
-trait IntoStored {
-    fn into_stored(self) -> crate::model::StoredValue;
+fn base(store: &Store, fp: &FunctionPlan) -> Result<Recorded, Error> {
+    let mut r = store.get(&fp.address)?.unwrap_or_default();
+    r.function_name = fp.function_name.clone();
+    r.function_arn = Some(fp.function_arn.clone());
+    r.qualifier = fp.qualifier;
+    Ok(r)
 }
-impl IntoStored for AttrValue {
-    fn into_stored(self) -> crate::model::StoredValue {
-        crate::model::StoredValue::Plain(self)
+
+/// After one step succeeded: what the step records, and live as it is now.
+pub fn step_done(
+    store: &Store,
+    fp: &FunctionPlan,
+    records: &Records,
+    live: &Live,
+    environment: Option<&BTreeMap<String, String>>,
+    now: jiff::Timestamp,
+) -> Result<(), RecordError> {
+    let mut r = base(store, fp)?;
+    apply_records(&mut r, records, environment, store.salt(), now)?;
+    observe(&mut r, store.salt(), live, now);
+    store.put(&fp.address, &r)?;
+    Ok(())
+}
+
+/// After every step of a function succeeded, or for a function the plan
+/// found in sync (`live` is then `None`: the plan's observation stands):
+/// everything the configuration asks is now the last applied value.
+pub fn function_done(
+    store: &Store,
+    fp: &FunctionPlan,
+    live: Option<&Live>,
+    environment: Option<&BTreeMap<String, String>>,
+    now: jiff::Timestamp,
+) -> Result<(), RecordError> {
+    let before = store.get(&fp.address)?;
+    let mut r = base(store, fp)?;
+    apply_records(&mut r, &fp.record, environment, store.salt(), now)?;
+    match live {
+        Some(live) => observe(&mut r, store.salt(), live, now),
+        None => {
+            if let Some(seen) = fp.observed.sighting() {
+                r.observe_runtime_version(seen, now);
+            }
+        }
     }
+    // Nothing new: no write, so the serial (and saved plans) stay valid.
+    let unchanged = live.is_none()
+        && before.as_ref().is_some_and(|b| {
+            b.last_applied == r.last_applied
+                && b.function_name == r.function_name
+                && b.current_runtime_version().map(|v| &v.arn)
+                    == r.current_runtime_version().map(|v| &v.arn)
+        });
+    if !unchanged {
+        store.put(&fp.address, &r)?;
+    }
+    Ok(())
 }
 
 /// What `rtm drift` records: an observation of live (runtime version,
@@ -121,8 +161,8 @@ pub fn observation(
         r.qualifier = d.qualifier;
     }
     r.function_arn = Some(live.function_arn.clone());
-    if let Some(arn) = &live.running_runtime_version_arn {
-        r.observe_runtime_version(arn, now);
+    if let Some(seen) = live.sighting() {
+        r.observe_runtime_version(seen, now);
     }
     if live.runtime_management.update_runtime_on == UpdateRuntimeOn::Manual {
         r.manual_since.get_or_insert(now);
@@ -135,104 +175,56 @@ pub fn observation(
     Ok(())
 }
 
-/// After one step succeeded.
-pub fn step_done(
+/// What `rtm import` records: the live values it declared, as applied.
+pub fn imported(
     store: &Store,
-    d: &DesiredFunction,
-    fp: &FunctionPlan,
+    address: &crate::model::Address,
     live: &Live,
-    put: Option<&PutRuntimeManagementConfigRequest>,
-    update: Option<&Configuration>,
+    paths: &[&str],
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut r = base(store, &fp.address, d, fp)?;
-    if let Some(p) = put {
-        set_mode(
-            &mut r,
-            store,
-            p.update_runtime_on,
-            p.runtime_version_arn.as_ref(),
-            now,
+    let salt = store.salt();
+    let mut r = Recorded {
+        function_name: live
+            .function_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        function_arn: Some(live.function_arn.clone()),
+        qualifier: live.qualifier,
+        ..Recorded::default()
+    };
+    if live.package_type != "Image" {
+        let rm = &live.runtime_management;
+        r.last_applied.insert(
+            MODE_PATH.into(),
+            salt.store(
+                MODE_PATH,
+                &AttrValue::String(rm.update_runtime_on.to_string()),
+            ),
         );
-    }
-    if let Some(c) = update {
-        set_configuration(&mut r, store, c);
-    }
-    observe(&mut r, store, d, live, now);
-    store.put(&fp.address, &r)?;
-    Ok(())
-}
-
-/// After every step of a function succeeded: everything desired is now the
-/// last applied value, including what needed no change.
-pub fn function_done(
-    store: &Store,
-    d: &DesiredFunction,
-    fp: &FunctionPlan,
-    live: &Live,
-    now: jiff::Timestamp,
-) -> Result<(), Error> {
-    in_sync_with(store, d, fp, Some(live), now)
-}
-
-/// For a function the plan found in sync.
-pub fn in_sync(
-    store: &Store,
-    d: &DesiredFunction,
-    fp: &FunctionPlan,
-    now: jiff::Timestamp,
-) -> Result<(), Error> {
-    in_sync_with(store, d, fp, None, now)
-}
-
-fn in_sync_with(
-    store: &Store,
-    d: &DesiredFunction,
-    fp: &FunctionPlan,
-    live: Option<&Live>,
-    now: jiff::Timestamp,
-) -> Result<(), Error> {
-    let before = store.get(&fp.address)?;
-    let mut r = base(store, &fp.address, d, fp)?;
-    if let Some(rm) = &d.runtime_management {
-        // An expired pin is applied as Auto; record what was applied.
-        let expired = rm
-            .pin_until
-            .is_some_and(|u| u < now.to_zoned(jiff::tz::TimeZone::UTC).date());
-        if rm.update_runtime_on == UpdateRuntimeOn::Manual && !expired {
-            set_mode(
-                &mut r,
-                store,
-                UpdateRuntimeOn::Manual,
-                rm.runtime_version_arn.as_ref(),
-                now,
+        if let (UpdateRuntimeOn::Manual, Some(arn)) =
+            (rm.update_runtime_on, &rm.runtime_version_arn)
+        {
+            r.last_applied.insert(
+                crate::model::ARN_PATH.into(),
+                salt.store(crate::model::ARN_PATH, &AttrValue::String(arn.to_string())),
             );
-        } else if rm.update_runtime_on == UpdateRuntimeOn::Manual {
-            set_mode(&mut r, store, UpdateRuntimeOn::Auto, None, now);
-        } else {
-            set_mode(&mut r, store, rm.update_runtime_on, None, now);
+            r.manual_since = Some(now);
         }
     }
-    set_configuration(&mut r, store, &d.configuration);
-    match live {
-        Some(live) => observe(&mut r, store, d, live, now),
-        // In sync at plan time: the plan carries what it ran on.
-        None => {
-            if let Some(arn) = &fp.running_runtime_version_arn {
-                r.observe_runtime_version(arn, now);
-            }
+    for path in paths {
+        if let Some(v) = live.configuration.get(path) {
+            r.last_applied
+                .insert(path.to_string(), salt.store(path, &v));
         }
     }
-    // Nothing new: no write, so the serial (and saved plans) stay valid.
-    let unchanged = before.as_ref().is_some_and(|b| {
-        b.last_applied == r.last_applied
-            && b.function_name == r.function_name
-            && b.current_runtime_version().map(|v| &v.arn)
-                == r.current_runtime_version().map(|v| &v.arn)
-            && live.is_none()
-    });
-    if !unchanged {
-        store.put(&fp.address, &r)?;
+    r.revision_id = Some(live.revision_id.clone());
+    r.refreshed_at = Some(now);
+    if let Some(seen) = live.sighting() {
+        r.observe_runtime_version(seen, now);
     }
+    store.put(address, &r)?;
     Ok(())
 }

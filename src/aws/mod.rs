@@ -23,8 +23,7 @@ use aws_sdk_lambda::types::UpdateRuntimeOn as SdkUpdateRuntimeOn;
 pub use limits::RateLimits;
 
 use crate::model::{
-    Configuration, FunctionRef, Live, LiveRuntimeManagement, Qualifier, RuntimeVersionArn,
-    UpdateRuntimeOn,
+    FunctionRef, Live, LiveRuntimeManagement, Qualifier, RuntimeVersionArn, UpdateRuntimeOn,
 };
 
 /// How to reach Lambda.
@@ -405,21 +404,33 @@ impl Lambda {
         })
     }
 
-    /// UpdateFunctionConfiguration of $LATEST with the fields set in
-    /// `changes`, guarded by `revision_id`. `live` supplies the unmanaged
-    /// members of nested objects, which Lambda replaces whole.
+    /// UpdateFunctionConfiguration of $LATEST with exactly `body` (a plan
+    /// step's request body, secrets filled in) as the request body: the SDK
+    /// signs and sends it, the plan decided every byte of it.
     pub async fn update_configuration(
         &self,
         function: &FunctionRef,
-        revision_id: &str,
-        changes: &Configuration,
-        live: &Configuration,
+        body: &serde_json::Value,
     ) -> Result<(), Error> {
         let name = function.api_name();
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::local(
+                "UpdateFunctionConfiguration",
+                format!("cannot encode the request: {e}"),
+            )
+        })?;
         self.call("UpdateFunctionConfiguration", true, || {
-            convert::update_request(self.client.update_function_configuration(), changes, live)
+            let bytes = bytes.clone();
+            self.client
+                .update_function_configuration()
                 .function_name(&name)
-                .revision_id(revision_id)
+                .customize()
+                // Before signing, so the signature covers these bytes.
+                .mutate_request(move |req| {
+                    let len = bytes.len().to_string();
+                    *req.body_mut() = aws_sdk_lambda::primitives::SdkBody::from(bytes.clone());
+                    req.headers_mut().insert("content-length", len);
+                })
                 .send()
                 .map_err_sdk("UpdateFunctionConfiguration")
         })

@@ -60,14 +60,28 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
     let store = session::open_store(global, "apply")?;
-    if let Some(plan) = &saved {
+    if let (Some(plan), Some(path)) = (&saved, &args.planfile) {
         check_fresh(plan, desired, &store)?;
+        plan::verify_saved(plan, desired, &store.all()?, store.salt()).map_err(|why| {
+            crate::Error::Usage(format!(
+                "{}'s steps do not follow from the configuration ({why}); nothing was applied: make the plan again",
+                path.display()
+            ))
+        })?;
     }
     let rt = session::runtime()?;
     rt.block_on(async {
         let conn = session::Connection::open(global, desired).await?;
-        let result =
-            run_with(global, &args, saved, desired, &store, &conn.lambda, &targets).await;
+        let result = run_with(
+            global,
+            &args,
+            saved,
+            desired,
+            &store,
+            &conn.lambda,
+            &targets,
+        )
+        .await;
         conn.close().await;
         session::write_backup(&store);
         result
@@ -142,7 +156,12 @@ async fn run_with(
         fixed_now: global.now.is_some().then(|| global.now()).transpose()?,
         ..ApplyOptions::default()
     };
-    let report = apply::execute(&plan, desired, lambda, store, hook.as_ref(), &opts)
+    let environment: apply::Environment = desired
+        .functions
+        .iter()
+        .filter_map(|(a, f)| Some((a.clone(), f.configuration.environment.clone()?)))
+        .collect();
+    let report = apply::execute(&plan, &environment, lambda, store, hook.as_ref(), &opts)
         .await
         .map_err(|e| crate::Error::Usage(e.to_string()))?;
     interrupt.abort();

@@ -3,14 +3,13 @@
 //! records them in state as applied, so the next plan is empty. Never
 //! overwrites an address or a file that exists.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{GlobalArgs, session};
-use crate::model::{Address, AttrValue, FunctionRef, Live, Qualifier, Recorded, UpdateRuntimeOn};
+use crate::model::{Address, AttrValue, FunctionRef, Live, Qualifier, UpdateRuntimeOn};
 
 /// Fields `--fields` accepts, with the configuration path each maps to.
 const FIELDS: &[(&str, &str)] = &[
@@ -143,10 +142,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
             text.push('\n');
         }
         text.push_str(&block(&label, &name, live, &paths));
-        records.push((
-            address,
-            record(&name, live, &paths, store.salt(), global.now()?),
-        ));
+        records.push((address, live));
     }
     // The file first: state records without their HCL would be worse than
     // HCL without records (whose first plan is empty all the same).
@@ -154,8 +150,9 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
     if written > 0 {
         std::fs::write(&out_path, &text)
             .map_err(|e| crate::Error::io(format!("cannot write {}", out_path.display()), e))?;
-        for (address, record) in &records {
-            store.put(address, record)?;
+        let now = global.now()?;
+        for (address, live) in &records {
+            crate::apply::record::imported(&store, address, live, &paths, now)?;
         }
     }
     session::write_backup(&store);
@@ -282,46 +279,4 @@ fn block(label: &str, name: &str, live: &Live, paths: &[&str]) -> String {
     let _ = write!(s, "{}", sections.join("\n"));
     s.push_str("}\n");
     s
-}
-
-fn record(
-    name: &str,
-    live: &Live,
-    paths: &[&str],
-    salt: &crate::model::Salt,
-    now: jiff::Timestamp,
-) -> Recorded {
-    let mut last_applied = BTreeMap::new();
-    if live.package_type != "Image" {
-        let rm = &live.runtime_management;
-        last_applied.insert(
-            "runtime_management.update_runtime_on".to_string(),
-            salt.store("", &AttrValue::String(rm.update_runtime_on.to_string())),
-        );
-        if let (UpdateRuntimeOn::Manual, Some(arn)) =
-            (rm.update_runtime_on, &rm.runtime_version_arn)
-        {
-            last_applied.insert(
-                "runtime_management.runtime_version_arn".to_string(),
-                salt.store("", &AttrValue::String(arn.to_string())),
-            );
-        }
-    }
-    for path in paths {
-        if let Some(v) = live.configuration.get(path) {
-            last_applied.insert(path.to_string(), salt.store(path, &v));
-        }
-    }
-    Recorded {
-        function_name: name.to_string(),
-        function_arn: Some(live.function_arn.clone()),
-        qualifier: Qualifier::Latest,
-        last_applied,
-        live: BTreeMap::new(),
-        revision_id: Some(live.revision_id.clone()),
-        refreshed_at: Some(now),
-        runtime_versions: Vec::new(),
-        manual_since: (live.runtime_management.update_runtime_on == UpdateRuntimeOn::Manual)
-            .then_some(now),
-    }
 }

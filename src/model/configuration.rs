@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{AttrValue, ENVIRONMENT_PREFIX};
+use super::{ATTRIBUTES, AttrValue, ENVIRONMENT_PREFIX, Kind};
 
 /// The version-specific settings UpdateFunctionConfiguration changes, in the
 /// config language's words. In a desired configuration, `None` means "not
@@ -90,35 +90,6 @@ pub struct ImageConfig {
     pub working_directory: Option<String>,
 }
 
-/// Every attribute path a configuration can manage, in display order, apart
-/// from the per-variable environment paths.
-pub const ATTRIBUTE_PATHS: &[&str] = &[
-    "configuration.runtime",
-    "configuration.handler",
-    "configuration.memory_size",
-    "configuration.timeout",
-    "configuration.description",
-    "configuration.role",
-    "configuration.layers",
-    "configuration.kms_key_arn",
-    "configuration.ephemeral_storage.size",
-    "configuration.tracing_config.mode",
-    "configuration.logging_config.log_format",
-    "configuration.logging_config.application_log_level",
-    "configuration.logging_config.system_log_level",
-    "configuration.logging_config.log_group",
-    "configuration.vpc_config.subnet_ids",
-    "configuration.vpc_config.security_group_ids",
-    "configuration.vpc_config.ipv6_allowed_for_dual_stack",
-    "configuration.dead_letter_config.target_arn",
-    "configuration.file_system_config.arn",
-    "configuration.file_system_config.local_mount_path",
-    "configuration.image_config.command",
-    "configuration.image_config.entry_point",
-    "configuration.image_config.working_directory",
-    "configuration.snap_start.apply_on",
-];
-
 fn s(v: &Option<String>) -> Option<AttrValue> {
     v.clone().map(AttrValue::String)
 }
@@ -191,9 +162,10 @@ impl Configuration {
     /// Every attribute this configuration sets, as (path, value), in display
     /// order; environment variables last, by name.
     pub fn attributes(&self) -> Vec<(String, AttrValue)> {
-        let mut out: Vec<(String, AttrValue)> = ATTRIBUTE_PATHS
+        let mut out: Vec<(String, AttrValue)> = ATTRIBUTES
             .iter()
-            .filter_map(|p| self.get(p).map(|v| (p.to_string(), v)))
+            .filter(|a| a.kind != Kind::Map)
+            .filter_map(|a| self.get(a.path).map(|v| (a.path.to_string(), v)))
             .collect();
         if let Some(vars) = &self.environment {
             for (k, v) in vars {
@@ -281,8 +253,12 @@ mod tests {
             }),
             snap_start_apply_on: Some("x".into()),
         };
-        for p in ATTRIBUTE_PATHS {
-            assert!(full.get(p).is_some(), "{p} is listed but not readable");
+        for a in ATTRIBUTES.iter().filter(|a| a.kind != Kind::Map) {
+            assert!(
+                full.get(a.path).is_some(),
+                "{} is listed but not readable",
+                a.path
+            );
         }
     }
 }

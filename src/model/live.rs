@@ -28,3 +28,14 @@ pub struct LiveRuntimeManagement {
     /// Set only in Manual mode.
     pub runtime_version_arn: Option<RuntimeVersionArn>,
 }
+
+impl Live {
+    /// The runtime version it runs, with what it runs it on.
+    pub fn sighting(&self) -> Option<super::Sighting<'_>> {
+        Some(super::Sighting {
+            arn: self.running_runtime_version_arn.as_ref()?,
+            runtime: self.configuration.runtime.as_deref(),
+            architecture: &self.architecture,
+        })
+    }
+}

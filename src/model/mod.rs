@@ -6,6 +6,7 @@
 //! are the vocabulary the rest of rtm speaks, so they must stay plain data.
 
 mod address;
+mod attributes;
 mod configuration;
 mod desired;
 mod function_ref;
@@ -14,13 +15,12 @@ mod recorded;
 mod runtime;
 
 pub use address::Address;
-pub use configuration::{
-    ATTRIBUTE_PATHS, Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig,
-};
+pub use attributes::{ARN_PATH, ATTRIBUTES, Attribute, Container, Kind, MODE_PATH, attribute};
+pub use configuration::{Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig};
 pub use desired::{Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation};
 pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{Live, LiveRuntimeManagement};
-pub use recorded::{ObservedRuntimeVersion, Recorded, Salt, StoredValue};
+pub use recorded::{ObservedRuntimeVersion, Recorded, Salt, Sighting, StoredValue};
 pub use runtime::{
     DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIMES, RuntimeVersionArn,
     RuntimeVersionArnError, UpdateRuntimeOn,
@@ -66,5 +66,5 @@ pub const ENVIRONMENT_PREFIX: &str = "configuration.environment.variables.";
 
 /// Whether the attribute at `path` holds a secret.
 pub fn is_sensitive(path: &str) -> bool {
-    path.starts_with(ENVIRONMENT_PREFIX)
+    attribute(path).is_some_and(|a| a.sensitive)
 }

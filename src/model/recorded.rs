@@ -51,8 +51,22 @@ impl Salt {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObservedRuntimeVersion {
     pub arn: RuntimeVersionArn,
+    /// The runtime and architecture the function ran it on (a runtime
+    /// version belongs to one of each); absent in records of older rtm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
     pub first_seen: jiff::Timestamp,
     pub last_seen: jiff::Timestamp,
+}
+
+/// A runtime version seen running, with what it ran on.
+#[derive(Debug, Clone, Copy)]
+pub struct Sighting<'a> {
+    pub arn: &'a RuntimeVersionArn,
+    pub runtime: Option<&'a str>,
+    pub architecture: &'a str,
 }
 
 /// What state remembers about one address.
@@ -86,18 +100,22 @@ impl Recorded {
     /// Returns the previous ARN when this is a change.
     pub fn observe_runtime_version(
         &mut self,
-        arn: &RuntimeVersionArn,
+        seen: Sighting<'_>,
         now: jiff::Timestamp,
     ) -> Option<RuntimeVersionArn> {
         match self.runtime_versions.last_mut() {
-            Some(last) if &last.arn == arn => {
+            Some(last) if &last.arn == seen.arn => {
                 last.last_seen = now;
+                last.runtime = seen.runtime.map(str::to_string).or(last.runtime.take());
+                last.architecture = Some(seen.architecture.to_string());
                 None
             }
             last => {
                 let previous = last.map(|l| l.arn.clone());
                 self.runtime_versions.push(ObservedRuntimeVersion {
-                    arn: arn.clone(),
+                    arn: seen.arn.clone(),
+                    runtime: seen.runtime.map(str::to_string),
+                    architecture: Some(seen.architecture.to_string()),
                     first_seen: now,
                     last_seen: now,
                 });
@@ -145,9 +163,14 @@ mod tests {
         .unwrap();
         let mut r = Recorded::default();
         let t = jiff::Timestamp::UNIX_EPOCH;
-        assert_eq!(r.observe_runtime_version(&a, t), None);
-        assert_eq!(r.observe_runtime_version(&a, t), None);
-        assert_eq!(r.observe_runtime_version(&b, t), Some(a.clone()));
+        let on = |arn| Sighting {
+            arn,
+            runtime: Some("python3.12"),
+            architecture: "x86_64",
+        };
+        assert_eq!(r.observe_runtime_version(on(&a), t), None);
+        assert_eq!(r.observe_runtime_version(on(&a), t), None);
+        assert_eq!(r.observe_runtime_version(on(&b), t), Some(a.clone()));
         assert_eq!(r.runtime_versions.len(), 2);
     }
 }

@@ -1,18 +1,19 @@
-//! The per-function three-way diff and the ordering of its steps.
+//! The per-function three-way diff and the ordering of its steps. It reads
+//! the function only through [`Observed`], so a saved plan's steps can be
+//! derived again from the configuration and what the plan saw.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
+use super::request;
 use super::{
-    Action, AttributeChange, Cause, FunctionPlan, Preconditions, PutRuntimeManagementConfigRequest,
-    SENSITIVE, Step,
+    Action, AttributeChange, Cause, FunctionPlan, Observed, Operation, Planned, Records, SENSITIVE,
+    Step,
 };
 use crate::model::{
-    AttrValue, Configuration, DesiredFunction, ENVIRONMENT_PREFIX, Live, Qualifier, Recorded,
-    RuntimeVersionArn, Salt, UpdateRuntimeOn, is_sensitive,
+    ARN_PATH, AttrValue, Configuration, DesiredFunction, ENVIRONMENT_PREFIX, Live, MODE_PATH,
+    Qualifier, Recorded, RuntimeVersionArn, Salt, StoredValue, UpdateRuntimeOn, attribute,
+    is_sensitive,
 };
-
-pub const MODE_PATH: &str = "runtime_management.update_runtime_on";
-pub const ARN_PATH: &str = "runtime_management.runtime_version_arn";
 
 /// What the diff needs besides the three inputs.
 pub struct Context<'a> {
@@ -23,7 +24,7 @@ pub struct Context<'a> {
 pub struct FunctionInput<'a> {
     pub desired: &'a DesiredFunction,
     pub recorded: Option<&'a Recorded>,
-    pub live: &'a Live,
+    pub observed: &'a Observed,
 }
 
 /// The live value at an attribute path (runtime management included).
@@ -76,7 +77,7 @@ fn effective_mode(desired: &DesiredFunction, today: jiff::civil::Date) -> Option
 fn desired_values(
     desired: &DesiredFunction,
     mode: Option<&EffectiveMode>,
-    live: &Live,
+    observed: &Observed,
 ) -> Vec<(String, Option<AttrValue>)> {
     let mut out: Vec<(String, Option<AttrValue>)> = Vec::new();
     if let Some(m) = mode {
@@ -94,12 +95,13 @@ fn desired_values(
     }
     // The environment map is managed whole: a live variable the config does
     // not name is to be removed.
-    if let (Some(want), Some(have)) = (
-        &desired.configuration.environment,
-        &live.configuration.environment,
-    ) {
-        for name in have.keys().filter(|k| !want.contains_key(*k)) {
-            out.push((format!("{ENVIRONMENT_PREFIX}{name}"), None));
+    if let Some(want) = &desired.configuration.environment {
+        for path in observed.attributes.keys() {
+            if let Some(name) = path.strip_prefix(ENVIRONMENT_PREFIX)
+                && !want.contains_key(name)
+            {
+                out.push((path.clone(), None));
+            }
         }
     }
     out
@@ -150,178 +152,40 @@ fn shown(path: &str, value: Option<AttrValue>) -> Option<AttrValue> {
     }
 }
 
-/// The fields of `desired` at `paths`, for the update request. Environment
-/// variables go whole when any of them changes.
-fn project(desired: &Configuration, paths: &BTreeSet<String>) -> Configuration {
-    let has = |p: &str| paths.contains(p);
-    let prefix = |p: &str| paths.iter().any(|x| x.starts_with(p));
-    let mut c = Configuration::default();
-    if has("configuration.runtime") {
-        c.runtime = desired.runtime.clone();
+/// A stored observation as shown: its value, or `(sensitive)`.
+fn shown_stored(path: &str, value: Option<StoredValue>) -> Option<AttrValue> {
+    match value? {
+        StoredValue::Plain(v) => shown(path, Some(v)),
+        StoredValue::Hashed { .. } => Some(AttrValue::String(SENSITIVE.into())),
     }
-    if has("configuration.handler") {
-        c.handler = desired.handler.clone();
-    }
-    if has("configuration.memory_size") {
-        c.memory_size = desired.memory_size;
-    }
-    if has("configuration.timeout") {
-        c.timeout = desired.timeout;
-    }
-    if has("configuration.description") {
-        c.description = desired.description.clone();
-    }
-    if has("configuration.role") {
-        c.role = desired.role.clone();
-    }
-    if has("configuration.layers") {
-        c.layers = desired.layers.clone();
-    }
-    if has("configuration.kms_key_arn") {
-        c.kms_key_arn = desired.kms_key_arn.clone();
-    }
-    if prefix(ENVIRONMENT_PREFIX) {
-        c.environment = desired.environment.clone();
-    }
-    if has("configuration.ephemeral_storage.size") {
-        c.ephemeral_storage_size = desired.ephemeral_storage_size;
-    }
-    if has("configuration.tracing_config.mode") {
-        c.tracing_mode = desired.tracing_mode.clone();
-    }
-    // Nested objects are sent whole; the request builder fills unmanaged
-    // members from live. Managed members all go, changed or not.
-    if prefix("configuration.logging_config.") {
-        c.logging_config = desired.logging_config.clone();
-    }
-    if prefix("configuration.vpc_config.") {
-        c.vpc_config = desired.vpc_config.clone();
-    }
-    if has("configuration.dead_letter_config.target_arn") {
-        c.dead_letter_target_arn = desired.dead_letter_target_arn.clone();
-    }
-    if prefix("configuration.file_system_config.") {
-        c.file_system_config = desired.file_system_config.clone();
-    }
-    if prefix("configuration.image_config.") {
-        c.image_config = desired.image_config.clone();
-    }
-    if has("configuration.snap_start.apply_on") {
-        c.snap_start_apply_on = desired.snap_start_apply_on.clone();
-    }
-    c
 }
 
-/// The request as it will be sent, in the API's member names, with
-/// environment values redacted.
-fn update_request_json(
-    function_name: &str,
-    revision_id: &str,
-    c: &Configuration,
-) -> serde_json::Value {
-    use serde_json::{Map, Value, json};
-    let mut m = Map::new();
-    m.insert("FunctionName".into(), json!(function_name));
-    m.insert("RevisionId".into(), json!(revision_id));
-    let mut put = |k: &str, v: Value| {
-        m.insert(k.into(), v);
-    };
-    if let Some(v) = &c.runtime {
-        put("Runtime", json!(v));
+/// How state records a desired value: in clear, or (a secret) by reference
+/// to the configuration, hashed by apply.
+fn planned(path: &str, value: &AttrValue) -> Planned {
+    if is_sensitive(path) {
+        Planned::Sensitive
+    } else {
+        Planned::Value(value.clone())
     }
-    if let Some(v) = &c.handler {
-        put("Handler", json!(v));
-    }
-    if let Some(v) = c.memory_size {
-        put("MemorySize", json!(v));
-    }
-    if let Some(v) = c.timeout {
-        put("Timeout", json!(v));
-    }
-    if let Some(v) = &c.description {
-        put("Description", json!(v));
-    }
-    if let Some(v) = &c.role {
-        put("Role", json!(v));
-    }
-    if let Some(v) = &c.layers {
-        put("Layers", json!(v));
-    }
-    if let Some(v) = &c.kms_key_arn {
-        put("KMSKeyArn", json!(v));
-    }
-    if let Some(vars) = &c.environment {
-        let redacted: BTreeMap<&String, &str> = vars.keys().map(|k| (k, SENSITIVE)).collect();
-        put("Environment", json!({ "Variables": redacted }));
-    }
-    if let Some(v) = c.ephemeral_storage_size {
-        put("EphemeralStorage", json!({ "Size": v }));
-    }
-    if let Some(v) = &c.tracing_mode {
-        put("TracingConfig", json!({ "Mode": v }));
-    }
-    if let Some(l) = &c.logging_config {
-        let mut o = Map::new();
-        for (k, v) in [
-            ("LogFormat", &l.log_format),
-            ("ApplicationLogLevel", &l.application_log_level),
-            ("SystemLogLevel", &l.system_log_level),
-            ("LogGroup", &l.log_group),
-        ] {
-            if let Some(v) = v {
-                o.insert(k.into(), json!(v));
-            }
-        }
-        put("LoggingConfig", Value::Object(o));
-    }
-    if let Some(v) = &c.vpc_config {
-        let mut o = Map::new();
-        if let Some(s) = &v.subnet_ids {
-            o.insert("SubnetIds".into(), json!(s));
-        }
-        if let Some(s) = &v.security_group_ids {
-            o.insert("SecurityGroupIds".into(), json!(s));
-        }
-        if let Some(b) = v.ipv6_allowed_for_dual_stack {
-            o.insert("Ipv6AllowedForDualStack".into(), json!(b));
-        }
-        put("VpcConfig", Value::Object(o));
-    }
-    if let Some(v) = &c.dead_letter_target_arn {
-        put("DeadLetterConfig", json!({ "TargetArn": v }));
-    }
-    if let Some(f) = &c.file_system_config {
-        put(
-            "FileSystemConfigs",
-            json!([{ "Arn": f.arn, "LocalMountPath": f.local_mount_path }]),
-        );
-    }
-    if let Some(i) = &c.image_config {
-        let mut o = Map::new();
-        if let Some(v) = &i.command {
-            o.insert("Command".into(), json!(v));
-        }
-        if let Some(v) = &i.entry_point {
-            o.insert("EntryPoint".into(), json!(v));
-        }
-        if let Some(v) = &i.working_directory {
-            o.insert("WorkingDirectory".into(), json!(v));
-        }
-        put("ImageConfig", Value::Object(o));
-    }
-    if let Some(v) = &c.snap_start_apply_on {
-        put("SnapStart", json!({ "ApplyOn": v }));
-    }
-    Value::Object(m)
 }
 
-fn redact_environment(mut c: Configuration) -> Configuration {
-    if let Some(vars) = c.environment.as_mut() {
-        for v in vars.values_mut() {
-            *v = SENSITIVE.into();
+fn mode_records(mode: UpdateRuntimeOn, arn: Option<&RuntimeVersionArn>) -> Records {
+    let mut r = Records::default();
+    r.set.insert(
+        MODE_PATH.into(),
+        Planned::Value(AttrValue::String(mode.to_string())),
+    );
+    match arn {
+        Some(a) => {
+            r.set.insert(
+                ARN_PATH.into(),
+                Planned::Value(AttrValue::String(a.to_string())),
+            );
         }
+        None => r.remove.push(ARN_PATH.into()),
     }
-    c
+    r
 }
 
 fn put_step(
@@ -331,19 +195,85 @@ fn put_step(
     arn: Option<&RuntimeVersionArn>,
     purpose: Option<String>,
 ) -> Step {
-    Step::PutRuntimeManagementConfig {
-        request: PutRuntimeManagementConfigRequest {
-            function_name: function_name.to_string(),
-            qualifier,
-            update_runtime_on: mode,
-            runtime_version_arn: if mode == UpdateRuntimeOn::Manual {
-                arn.cloned()
-            } else {
-                None
-            },
-        },
+    let arn = if mode == UpdateRuntimeOn::Manual {
+        arn
+    } else {
+        None
+    };
+    Step {
+        operation: Operation::PutRuntimeManagementConfig,
+        request: request::put_runtime_management(function_name, qualifier, mode, arn),
         purpose,
+        wait: None,
+        records: mode_records(mode, arn),
     }
+}
+
+fn update_step(
+    function_name: &str,
+    desired: &Configuration,
+    changed: &BTreeSet<String>,
+    observed: &Observed,
+) -> Step {
+    let mut records = Records::default();
+    for path in request::sent_paths(desired, changed) {
+        if let Some(v) = desired.get(&path) {
+            records.set.insert(path.clone(), planned(&path, &v));
+        }
+    }
+    records.replace_environment = request::sends_environment(desired, changed);
+    Step {
+        operation: Operation::UpdateFunctionConfiguration,
+        request: request::update_function_configuration(function_name, desired, changed, observed),
+        purpose: None,
+        wait: Some("FunctionUpdatedV2".into()),
+        records,
+    }
+}
+
+/// Everything the configuration asks of the function, as state records it
+/// once applied.
+fn final_record(desired: &DesiredFunction, mode: Option<&EffectiveMode>) -> Records {
+    let mut r = match mode {
+        Some(m) => mode_records(m.mode, m.arn.as_ref()),
+        None => Records::default(),
+    };
+    for (path, value) in desired.configuration.attributes() {
+        r.set.insert(path.clone(), planned(&path, &value));
+    }
+    r.replace_environment = desired.configuration.environment.is_some();
+    r
+}
+
+/// A pin whose runtime version state has seen on another runtime or
+/// architecture than the function will run: Lambda would refuse it at
+/// apply, after other steps ran.
+fn foreign_pin(
+    desired: &DesiredFunction,
+    mode: Option<&EffectiveMode>,
+    recorded: Option<&Recorded>,
+    observed: &Observed,
+) -> Option<String> {
+    let arn = mode?.arn.as_ref()?;
+    let seen = recorded?
+        .runtime_versions
+        .iter()
+        .rev()
+        .find(|v| &v.arn == arn)?;
+    let runtime = desired
+        .configuration
+        .runtime
+        .as_deref()
+        .or(observed.runtime())?;
+    let (seen_runtime, seen_arch) = (seen.runtime.as_deref()?, seen.architecture.as_deref()?);
+    (seen_runtime != runtime || seen_arch != observed.architecture).then(|| {
+        format!(
+            "the pinned runtime version {} was seen on {seen_runtime} ({seen_arch}), but the function will run {runtime} ({}): a runtime version belongs to one runtime and architecture; pin a version of {runtime} (rtm rollback {} --to previous, or --to ARN) or remove the pin",
+            arn.short(),
+            observed.architecture,
+            desired.address
+        )
+    })
 }
 
 /// Diffs one function version. `Err` is a message for a plan error at this
@@ -352,11 +282,11 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
     let FunctionInput {
         desired,
         recorded,
-        live,
+        observed,
     } = *input;
     let function_name = desired.function.api_name();
     let mode = effective_mode(desired, ctx.today);
-    if mode.is_some() && live.package_type == "Image" {
+    if mode.is_some() && observed.package_type == "Image" {
         return Err(format!(
             "{function_name} is a container image function (PackageType Image): Lambda has no runtime management for it; remove the runtime_management block (rebuild the image to patch its runtime)"
         ));
@@ -367,33 +297,34 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
             desired.qualifier
         ));
     }
+    if let Some(why) = foreign_pin(desired, mode.as_ref(), recorded, observed) {
+        return Err(why);
+    }
     let mode_cause = mode
         .as_ref()
         .and_then(|m| m.pin_expired.map(|_| Cause::PinExpired));
 
     let mut attributes = Vec::new();
     let mut changed_paths = BTreeSet::new();
-    let mut precondition_values = BTreeMap::new();
-    for (path, want) in desired_values(desired, mode.as_ref(), live) {
-        let have = live_value(live, &path);
-        if path != MODE_PATH
-            && path != ARN_PATH
-            && let Some(v) = &have
-        {
-            precondition_values.insert(path.clone(), ctx.salt.store(&path, v));
-        }
-        if want == have {
+    for (path, want) in desired_values(desired, mode.as_ref(), observed) {
+        let have = observed.value(&path);
+        let same = match (&have, &want) {
+            (Some(h), Some(w)) => ctx.salt.matches(h, w),
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
             continue;
         }
         let cause = cause_of(&path, want.as_ref(), recorded, ctx.salt, mode_cause);
         let last_applied = match (cause, recorded.and_then(|r| r.last_applied.get(&path))) {
-            (Cause::Drift, Some(crate::model::StoredValue::Plain(v))) => Some(v.clone()),
+            (Cause::Drift, Some(StoredValue::Plain(v))) => Some(v.clone()),
             _ => None,
         };
         changed_paths.insert(path.clone());
         attributes.push(AttributeChange {
             sensitive: is_sensitive(&path),
-            before: shown(&path, have),
+            before: shown_stored(&path, have),
             after: shown(&path, want),
             cause,
             replace: false,
@@ -402,20 +333,22 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
         });
     }
 
-    let live_mode = live.runtime_management.update_runtime_on;
+    let live_mode = observed.update_runtime_on;
     let config_paths: BTreeSet<String> = changed_paths
         .iter()
         .filter(|p| p.starts_with("configuration."))
         .cloned()
         .collect();
     let mode_changes = changed_paths.contains(MODE_PATH) || changed_paths.contains(ARN_PATH);
-    let runtime_changes = config_paths.contains("configuration.runtime");
+    let blocked_by_pin = config_paths
+        .iter()
+        .any(|p| attribute(p).is_some_and(|a| a.blocked_by_manual));
 
     let mut steps = Vec::new();
     let mut notes = Vec::new();
     let mut lifted = false;
     if let Some(m) = &mode {
-        if runtime_changes && live_mode == UpdateRuntimeOn::Manual {
+        if blocked_by_pin && live_mode == UpdateRuntimeOn::Manual {
             // Lambda refuses a runtime change while $LATEST is Manual
             // ("Cannot change runtime identifier ..."): lift the pin first.
             let interim = if m.mode == UpdateRuntimeOn::Manual {
@@ -450,12 +383,12 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
         }
     }
     if !config_paths.is_empty() {
-        let changes = project(&desired.configuration, &config_paths);
-        steps.push(Step::UpdateFunctionConfiguration {
-            request: update_request_json(&function_name, &live.revision_id, &changes),
-            changes: Box::new(redact_environment(changes)),
-            wait: "FunctionUpdatedV2".into(),
-        });
+        steps.push(update_step(
+            &function_name,
+            &desired.configuration,
+            &config_paths,
+            observed,
+        ));
     }
     if let Some(m) = &mode {
         if m.mode == UpdateRuntimeOn::Manual && (mode_changes || lifted) {
@@ -487,7 +420,7 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
             ));
         }
     }
-    if live.last_update_status.as_deref() == Some("InProgress") && !steps.is_empty() {
+    if observed.update_in_progress() && !steps.is_empty() {
         notes
             .push("an update is in progress on this function; apply waits for it to finish".into());
     }
@@ -495,7 +428,7 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
     Ok(FunctionPlan {
         address: desired.address.clone(),
         function_name,
-        function_arn: live.function_arn.clone(),
+        function_arn: observed.function_arn.clone(),
         qualifier: desired.qualifier,
         action: if steps.is_empty() {
             Action::NoOp
@@ -504,14 +437,8 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
         },
         attributes,
         steps,
-        preconditions: Preconditions {
-            revision_id: live.revision_id.clone(),
-            update_runtime_on: live_mode,
-            runtime_version_arn: live.runtime_management.runtime_version_arn.clone(),
-            attributes: precondition_values,
-            update_in_progress: live.last_update_status.as_deref() == Some("InProgress"),
-        },
-        running_runtime_version_arn: live.running_runtime_version_arn.clone(),
+        observed: observed.clone(),
+        record: final_record(desired, mode.as_ref()),
         notes,
     })
 }

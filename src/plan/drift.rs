@@ -2,7 +2,8 @@
 //! rtm last applied, and what Lambda did to its runtime version. Pure, like
 //! the diff: the caller reads live and state, and records observations.
 
-use super::diff::{ARN_PATH, MODE_PATH, live_value};
+use super::diff::live_value;
+use crate::model::{ARN_PATH, MODE_PATH};
 use crate::model::{
     AttrValue, DesiredFunction, ENVIRONMENT_PREFIX, Live, Policy, Recorded, RuntimeVersionArn,
     Salt, StoredValue, UpdateRuntimeOn, is_sensitive,

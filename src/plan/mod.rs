@@ -8,21 +8,29 @@
 mod diff;
 pub mod drift;
 mod file;
+mod observed;
+mod request;
+mod verify;
 
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 pub use diff::{Context, FunctionInput, diff_function};
-pub use file::{FileError, read_plan_file, write_plan_file};
+pub use file::{FileError, MAX_PLAN_FILE_BYTES, read_plan_file, write_plan_file};
+pub use observed::Observed;
+pub use request::Request;
+pub use verify::verify_saved;
 
 use crate::model::{
-    Address, AttrValue, Configuration, Desired, Live, Qualifier, Recorded, RuntimeVersionArn, Salt,
-    StoredValue, UpdateRuntimeOn,
+    Address, AttrValue, Desired, Live, Qualifier, Recorded, RuntimeVersionArn, Salt,
+    UpdateRuntimeOn,
 };
 
 /// The plan format version; saved plans of another version are refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: steps carry their exact request and what they record; functions carry
+/// what the plan observed.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What a sensitive value is shown as, everywhere.
 pub const SENSITIVE: &str = "(sensitive)";
@@ -125,11 +133,12 @@ pub struct FunctionPlan {
     pub action: Action,
     pub attributes: Vec<AttributeChange>,
     pub steps: Vec<Step>,
-    pub preconditions: Preconditions,
-    /// The runtime version the function ran when planned
-    /// (`RuntimeVersionConfig.RuntimeVersionArn`); apply records it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub running_runtime_version_arn: Option<RuntimeVersionArn>,
+    /// What the plan saw: apply re-reads and refuses to write if any of it
+    /// changed, and re-derives a saved plan's steps from it.
+    pub observed: Observed,
+    /// What state records as last applied once every step succeeded (or,
+    /// for a function in sync, at once): everything the configuration asks.
+    pub record: Records,
     /// Explanations for a reviewer (why steps are ordered as they are, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -164,126 +173,91 @@ impl AttributeChange {
     }
 }
 
-/// One API call of the plan, with its exact request.
+/// The API operations a plan uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Operation {
+    PutRuntimeManagementConfig,
+    UpdateFunctionConfiguration,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::PutRuntimeManagementConfig => "PutRuntimeManagementConfig",
+            Operation::UpdateFunctionConfiguration => "UpdateFunctionConfiguration",
+        }
+    }
+}
+
+/// One API call of the plan: its exact request, and what state records
+/// once it succeeded.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "operation")]
-pub enum Step {
-    PutRuntimeManagementConfig {
-        request: PutRuntimeManagementConfigRequest,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        purpose: Option<String>,
-    },
-    UpdateFunctionConfiguration {
-        /// The request as sent (environment values shown as `(sensitive)`);
-        /// `RevisionId` is the one seen at plan time.
-        request: serde_json::Value,
-        /// The fields set, for apply (environment values redacted; apply
-        /// takes them from the configuration, whose hash the plan pins).
-        changes: Box<Configuration>,
-        /// Apply polls GetFunction until the update is Successful.
-        wait: String,
-    },
+pub struct Step {
+    pub operation: Operation,
+    pub request: Request,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// The waiter apply runs after the call (`FunctionUpdatedV2`: GetFunction
+    /// until LastUpdateStatus is Successful).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<String>,
+    pub records: Records,
 }
 
 impl Step {
     pub fn operation(&self) -> &'static str {
-        match self {
-            Step::PutRuntimeManagementConfig { .. } => "PutRuntimeManagementConfig",
-            Step::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration",
-        }
+        self.operation.as_str()
+    }
+
+    /// The mode a PutRuntimeManagementConfig sets.
+    pub fn mode(&self) -> Option<UpdateRuntimeOn> {
+        (self.operation == Operation::PutRuntimeManagementConfig)
+            .then(|| {
+                self.request
+                    .body
+                    .get("UpdateRuntimeOn")?
+                    .as_str()?
+                    .parse()
+                    .ok()
+            })
+            .flatten()
+    }
+
+    /// The runtime version a PutRuntimeManagementConfig pins.
+    pub fn pinned(&self) -> Option<RuntimeVersionArn> {
+        let arn = self.request.body.get("RuntimeVersionArn")?.as_str()?;
+        RuntimeVersionArn::parse(arn).ok()
     }
 
     /// `PutRuntimeManagementConfig(Manual)`, for one-line summaries.
     pub fn label(&self) -> String {
-        match self {
-            Step::PutRuntimeManagementConfig { request, .. } => {
-                format!("PutRuntimeManagementConfig({})", request.update_runtime_on)
-            }
-            Step::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration".into(),
+        match self.mode() {
+            Some(mode) => format!("{}({mode})", self.operation()),
+            None => self.operation().to_string(),
         }
     }
 }
 
+/// A value state will record as last applied.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PutRuntimeManagementConfigRequest {
-    pub function_name: String,
-    pub qualifier: Qualifier,
-    pub update_runtime_on: UpdateRuntimeOn,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_version_arn: Option<RuntimeVersionArn>,
+#[serde(rename_all = "snake_case")]
+pub enum Planned {
+    Value(AttrValue),
+    /// A sensitive value: the plan holds none; apply hashes the
+    /// configuration's value with the state's salt.
+    Sensitive,
 }
 
-/// What live looked like when the plan was made; apply re-reads and refuses
-/// to write if any of it changed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Preconditions {
-    pub revision_id: String,
-    pub update_runtime_on: UpdateRuntimeOn,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_version_arn: Option<RuntimeVersionArn>,
-    /// Live values of the managed attributes (sensitive ones salted-hashed).
-    #[serde(default)]
-    pub attributes: BTreeMap<String, StoredValue>,
-    /// An update was in progress at plan time: its completion changes the
-    /// RevisionId again, so apply compares values, not the RevisionId.
-    #[serde(default)]
-    pub update_in_progress: bool,
-}
-
-impl Preconditions {
-    /// The first difference between these preconditions and a fresh read,
-    /// described for the user; `None` when nothing changed.
-    pub fn first_difference(&self, live: &Live, salt: &Salt) -> Option<String> {
-        if live.runtime_management.update_runtime_on != self.update_runtime_on {
-            return Some(format!(
-                "runtime_management.update_runtime_on was {} at plan time and is now {}",
-                self.update_runtime_on, live.runtime_management.update_runtime_on
-            ));
-        }
-        if live.runtime_management.runtime_version_arn != self.runtime_version_arn {
-            return Some(format!(
-                "runtime_management.runtime_version_arn was {} at plan time and is now {}",
-                self.runtime_version_arn
-                    .as_ref()
-                    .map_or("(none)".into(), |a| a.short()),
-                live.runtime_management
-                    .runtime_version_arn
-                    .as_ref()
-                    .map_or("(none)".into(), |a| a.short())
-            ));
-        }
-        for (path, seen) in &self.attributes {
-            let now = diff::live_value(live, path);
-            let same = match &now {
-                Some(v) => salt.matches(seen, v),
-                None => false,
-            };
-            if !same {
-                let shown = if crate::model::is_sensitive(path) {
-                    "changed".to_string()
-                } else {
-                    match (seen, &now) {
-                        (StoredValue::Plain(old), Some(new)) => format!("was {old}, is now {new}"),
-                        _ => "changed".to_string(),
-                    }
-                };
-                return Some(format!("{path} {shown} outside rtm"));
-            }
-        }
-        if live.revision_id != self.revision_id && !self.update_in_progress {
-            return Some(format!(
-                "RevisionId {} is now {}",
-                short_id(&self.revision_id),
-                short_id(&live.revision_id)
-            ));
-        }
-        None
-    }
-}
-
-fn short_id(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+/// Changes to a state record's last-applied values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Records {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, Planned>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+    /// The environment is managed whole: forget variables not in `set`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replace_environment: bool,
 }
 
 /// A runtime version Lambda moved a function to on its own.
@@ -408,11 +382,12 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
             }
             None => continue,
         };
+        let observed = Observed::of(live, input.salt);
         match diff_function(
             &FunctionInput {
                 desired,
                 recorded,
-                live,
+                observed: &observed,
             },
             &ctx,
         ) {

@@ -79,7 +79,7 @@ fn plan(d: &DesiredFunction, r: Option<&Recorded>, l: &Live) -> Result<FunctionP
         &FunctionInput {
             desired: d,
             recorded: r,
-            live: l,
+            observed: &Observed::of(l, &salt),
         },
         &Context {
             salt: &salt,
@@ -92,26 +92,25 @@ fn plan(d: &DesiredFunction, r: Option<&Recorded>, l: &Live) -> Result<FunctionP
 fn steps(p: &FunctionPlan) -> Vec<String> {
     p.steps
         .iter()
-        .map(|s| match s {
-            Step::PutRuntimeManagementConfig { request, .. } => format!(
+        .map(|s| match s.operation {
+            Operation::PutRuntimeManagementConfig => format!(
                 "Put({}{}{})",
-                request.update_runtime_on,
-                request
-                    .runtime_version_arn
+                s.mode().expect("mode"),
+                s.pinned()
                     .as_ref()
                     .map(|a| format!(",{}", &a.as_str()[a.as_str().len() - 1..]))
                     .unwrap_or_default(),
-                if request.qualifier.is_latest() {
-                    String::new()
-                } else {
-                    format!(",q={}", request.qualifier)
+                match s.request.query.get("Qualifier").map(String::as_str) {
+                    Some("$LATEST") | None => String::new(),
+                    Some(q) => format!(",q={q}"),
                 }
             ),
-            Step::UpdateFunctionConfiguration { changes, .. } => {
-                let fields: Vec<String> = changes
-                    .attributes()
-                    .into_iter()
-                    .map(|(p, _)| p.trim_start_matches("configuration.").to_string())
+            Operation::UpdateFunctionConfiguration => {
+                let fields: Vec<String> = s
+                    .records
+                    .set
+                    .keys()
+                    .map(|p| p.trim_start_matches("configuration.").to_string())
                     .collect();
                 format!("Update({})", fields.join(","))
             }
@@ -441,17 +440,18 @@ fn preconditions_name_the_field_that_changed() {
     let l = live(Auto, None, "python3.11", 256);
     let p = plan(&d, None, &l).unwrap();
     let salt = Salt("salt".into());
-    assert_eq!(p.preconditions.first_difference(&l, &salt), None);
+    let seen = |l: &Live| Observed::of(l, &salt);
+    assert_eq!(p.observed.first_difference(&seen(&l)), None);
     let mut changed = l.clone();
     changed.configuration.memory_size = Some(1024);
     changed.revision_id = "rev-2".into();
-    let why = p.preconditions.first_difference(&changed, &salt).unwrap();
+    let why = p.observed.first_difference(&seen(&changed)).unwrap();
     assert!(why.contains("memory_size was 256, is now 1024"), "{why}");
     let mut moved = l.clone();
     moved.runtime_management.update_runtime_on = Manual;
     assert!(
-        p.preconditions
-            .first_difference(&moved, &salt)
+        p.observed
+            .first_difference(&seen(&moved))
             .unwrap()
             .contains("update_runtime_on")
     );

@@ -32,11 +32,11 @@ pub fn plan(plan: &Plan) -> String {
                     }
                     o
                 }).collect::<Vec<_>>(),
-                "steps": f.steps.iter().map(step).collect::<Vec<_>>(),
+                "steps": f.steps.iter().map(|s| step(&f.function_name, s)).collect::<Vec<_>>(),
                 "preconditions": {
-                    "revision_id": f.preconditions.revision_id,
-                    "update_runtime_on": f.preconditions.update_runtime_on,
-                    "runtime_version_arn": f.preconditions.runtime_version_arn,
+                    "revision_id": f.observed.revision_id,
+                    "update_runtime_on": f.observed.update_runtime_on,
+                    "runtime_version_arn": f.observed.runtime_version_arn,
                 },
                 "notes": f.notes,
             })
@@ -72,17 +72,31 @@ pub fn plan(plan: &Plan) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
-fn step(s: &Step) -> Value {
-    match s {
-        Step::PutRuntimeManagementConfig { request, purpose } => {
-            let mut o = json!({ "operation": s.operation(), "request": request });
-            if let Some(p) = purpose {
-                o["purpose"] = json!(p);
-            }
-            o
-        }
-        Step::UpdateFunctionConfiguration { request, wait, .. } => {
-            json!({ "operation": s.operation(), "request": request, "wait": wait })
+/// A step: the exact request (`method`, `path`, `query`, `body`: the body
+/// is what Lambda receives, environment values shown as `(sensitive)`),
+/// and, for pipelines written against format 1.0's first release,
+/// `request`: the body with `FunctionName` (and `Qualifier`) added.
+fn step(function_name: &str, s: &Step) -> Value {
+    let mut request = s.request.body.clone();
+    if let Some(fields) = request.as_object_mut() {
+        fields.insert("FunctionName".into(), json!(function_name));
+        for (k, v) in &s.request.query {
+            fields.insert(k.clone(), json!(v));
         }
     }
+    let mut o = json!({
+        "operation": s.operation(),
+        "method": s.request.method,
+        "path": s.request.path,
+        "query": s.request.query,
+        "body": s.request.body,
+        "request": request,
+    });
+    if let Some(p) = &s.purpose {
+        o["purpose"] = json!(p);
+    }
+    if let Some(w) = &s.wait {
+        o["wait"] = json!(w);
+    }
+    o
 }

@@ -88,7 +88,7 @@ fn steps_line(f: &FunctionPlan) -> String {
     let mut parts = Vec::new();
     for step in &f.steps {
         parts.push(step.label());
-        if let crate::plan::Step::UpdateFunctionConfiguration { .. } = step {
+        if step.wait.is_some() {
             parts.push("wait Successful".into());
         }
     }

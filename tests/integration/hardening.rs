@@ -533,7 +533,15 @@ async fn markdown_was_too_big_for_a_pr_comment_and_rendered_html_from_live_value
 fn apply_of_dev_zero_read_without_bound() {
     let mut rtm = crate::support::Rtm::new().file("main.rtm.hcl", ONE);
     let out = rtm.go(&["apply", "/dev/zero"]).expect_code(1);
-    assert!(out.stderr.contains("is larger than a plan file can be"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is larger than a plan file can be"),
+        "{}",
+        out.stderr
+    );
     let out = rtm.go(&["show", "/dev/zero"]).expect_code(1);
-    assert!(out.stderr.contains("is larger than a plan file can be"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is larger than a plan file can be"),
+        "{}",
+        out.stderr
+    );
 }
