@@ -105,8 +105,51 @@ enum Mode {
     Expr { braces: usize },
     /// Inside "..." (a template).
     Quoted,
-    /// Inside a heredoc body, with the index of its end marker.
-    Heredoc,
+    /// Inside a heredoc body (its end marker is on `heredoc_ends`);
+    /// `at_line_start` says whether the next byte begins a body line, the
+    /// only place the end marker can be.
+    Heredoc { at_line_start: bool },
+}
+
+/// Where the template literal starting at `i` ends: at the `${` or `%{`
+/// that opens an interpolation or directive, at the closing quote (`quoted`),
+/// or just after a newline (a heredoc line, so the next one can be checked
+/// for the end marker). `$${` and `%%{` are escapes; like hclsyntax, a `$`
+/// before an escape stays literal, so `$$${` opens nothing either.
+fn template_literal_end(b: &[u8], mut i: usize, quoted: bool) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'"' if quoted => return i,
+            b'\\' if quoted => {
+                i += 2;
+                continue;
+            }
+            b'\n' if !quoted => return i + 1,
+            c @ (b'$' | b'%') => {
+                if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') {
+                    i += 3;
+                    continue;
+                }
+                if b.get(i + 1) == Some(&b'{') {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The `${`, `${~`, `%{` or `%{~` at `i`.
+fn template_opener(b: &[u8], i: usize) -> (Kind, usize) {
+    let kind = if b[i] == b'$' {
+        Kind::TemplateInterp
+    } else {
+        Kind::TemplateControl
+    };
+    let len = if b.get(i + 2) == Some(&b'~') { 3 } else { 2 };
+    (kind, len)
 }
 
 /// Splits `src` into tokens; `None` only on input the parser already
@@ -116,36 +159,17 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
     let mut out: Vec<Token<'_>> = Vec::new();
     let mut i = 0;
     let mut stack: Vec<Mode> = vec![Mode::Expr { braces: 0 }];
-    let mut heredoc_ends: Vec<(String, bool)> = Vec::new();
+    let mut heredoc_ends: Vec<&str> = Vec::new();
     let mut spaces = 0usize;
     while i < b.len() {
         let mode = *stack.last()?;
         match mode {
             Mode::Quoted => {
-                let start = i;
-                while i < b.len() {
-                    if b[i] == b'"' {
-                        break;
-                    }
-                    if b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if (b[i] == b'$' || b[i] == b'%') && b.get(i + 1) == Some(&b'{') {
-                        if b.get(i + 2) == Some(&b[i]) {
-                            // `$${` and `%%{` are escapes, not interpolations.
-                            i += 3;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
+                let end = template_literal_end(b, i, true).min(b.len());
+                if end > i {
+                    push(&mut out, Kind::QuotedLit, src.get(i..end)?, &mut spaces);
                 }
-                let i2 = i.min(b.len());
-                if i2 > start {
-                    push(&mut out, Kind::QuotedLit, src.get(start..i2)?, &mut spaces);
-                }
-                i = i2;
+                i = end;
                 if i >= b.len() {
                     return None;
                 }
@@ -154,39 +178,49 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                     stack.pop();
                     i += 1;
                 } else {
-                    let kind = if b[i] == b'$' {
-                        Kind::TemplateInterp
-                    } else {
-                        Kind::TemplateControl
-                    };
-                    let len = if b.get(i + 2) == Some(&b'~') { 3 } else { 2 };
+                    let (kind, len) = template_opener(b, i);
                     push(&mut out, kind, src.get(i..i + len)?, &mut spaces);
                     stack.push(Mode::Expr { braces: 0 });
                     i += len;
                 }
             }
-            Mode::Heredoc => {
-                // Line by line until the end marker; each body line is one
-                // string literal, kept verbatim.
-                let (marker, _) = heredoc_ends.last()?.clone();
-                let line_end = src[i..].find('\n').map_or(b.len(), |p| i + p + 1);
-                let line = src.get(i..line_end)?;
-                if line.trim() == marker {
-                    let lead = line.len() - line.trim_start().len();
-                    spaces = lead;
-                    let end = i + lead + marker.len();
-                    push(
-                        &mut out,
-                        Kind::CHeredoc,
-                        src.get(i + lead..end)?,
-                        &mut spaces,
-                    );
-                    heredoc_ends.pop();
-                    stack.pop();
-                    i = end;
-                } else {
-                    push(&mut out, Kind::StringLit, line, &mut spaces);
-                    i = line_end;
+            Mode::Heredoc { at_line_start } => {
+                if at_line_start {
+                    // hclsyntax's closing marker token is the whole line but
+                    // its newline, so the marker keeps the indentation (and
+                    // any trailing blanks) it was written with, in both the
+                    // `<<EOT` and the `<<-EOT` form.
+                    let marker = heredoc_ends.last()?;
+                    let line_end = src[i..].find('\n').map_or(b.len(), |p| i + p);
+                    let line = src.get(i..line_end)?;
+                    if line.trim() == *marker {
+                        push(&mut out, Kind::CHeredoc, line, &mut spaces);
+                        heredoc_ends.pop();
+                        stack.pop();
+                        i = line_end;
+                        continue;
+                    }
+                }
+                // Body text is kept verbatim; interpolations and directives
+                // in it are tokens, spaced like any other template's.
+                let end = template_literal_end(b, i, false);
+                if end > i {
+                    push(&mut out, Kind::StringLit, src.get(i..end)?, &mut spaces);
+                }
+                let ended_line = end > i && b[end - 1] == b'\n';
+                i = end;
+                if ended_line {
+                    if let Some(Mode::Heredoc { at_line_start }) = stack.last_mut() {
+                        *at_line_start = true;
+                    }
+                } else if i < b.len() {
+                    let (kind, len) = template_opener(b, i);
+                    push(&mut out, kind, src.get(i..i + len)?, &mut spaces);
+                    if let Some(Mode::Heredoc { at_line_start }) = stack.last_mut() {
+                        *at_line_start = false;
+                    }
+                    stack.push(Mode::Expr { braces: 0 });
+                    i += len;
                 }
             }
             Mode::Expr { braces } => {
@@ -235,11 +269,10 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                             end += 1;
                         }
                         push(&mut out, Kind::OHeredoc, src.get(i..end)?, &mut spaces);
-                        heredoc_ends.push((
-                            src.get(name_start..name_start + name_len)?.to_string(),
-                            indent,
-                        ));
-                        stack.push(Mode::Heredoc);
+                        heredoc_ends.push(src.get(name_start..name_start + name_len)?);
+                        stack.push(Mode::Heredoc {
+                            at_line_start: true,
+                        });
                         i = end;
                     }
                     b'{' => {
@@ -248,6 +281,13 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                         }
                         push(&mut out, Kind::OBrace, "{", &mut spaces);
                         i += 1;
+                    }
+                    b'~' if b.get(i + 1) == Some(&b'}') && braces == 0 && stack.len() > 1 => {
+                        // `~}`: the strip marker is part of the closing token,
+                        // so `${~ name ~}` tidies to `${~name~}`.
+                        push(&mut out, Kind::TemplateSeqEnd, "~}", &mut spaces);
+                        stack.pop();
+                        i += 2;
                     }
                     b'}' => {
                         if braces == 0 && stack.len() > 1 {
@@ -649,17 +689,8 @@ fn layout(tokens: Vec<Token<'_>>) -> String {
         }
         previous = Some((role, level));
         for t in line.lead.iter().chain(&line.assign).chain(&line.comment) {
-            if t.kind == Kind::Newline
-                || t.kind == Kind::StringLit
-                || t.kind == Kind::CHeredoc && t.spaces_before == 0
-            {
-                // No trailing spaces before a newline.
-                if t.kind == Kind::Newline {
-                    while out.ends_with(' ') {
-                        out.pop();
-                    }
-                }
-            }
+            // Token text is kept whole: terraform keeps the trailing blanks
+            // of a comment or a heredoc's closing line too.
             for _ in 0..t.spaces_before {
                 out.push(' ');
             }
@@ -738,6 +769,14 @@ mod tests {
         let once = format_source(src).unwrap();
         assert_eq!(once, want);
         assert_eq!(format_source(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn a_dollar_before_an_escape_opens_nothing() {
+        // `$$${` is `$` then the escape `$${`, as hclsyntax scans it.
+        assert_eq!(template_literal_end(b"$$${ x }\"", 0, true), 8);
+        assert_eq!(template_literal_end(b"ab${ x }", 0, true), 2);
+        assert_eq!(template_literal_end(b"a%%{ x }\nb", 0, false), 9);
     }
 
     #[test]

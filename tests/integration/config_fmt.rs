@@ -1,12 +1,12 @@
 //! `rtm fmt`: golden files (tests/config/fmt: NAME.in.hcl -> NAME.golden.hcl,
 //! made by `terraform fmt -` and then given rtm's blank-line rules), --check,
-//! --diff, explicit FILES, and a live comparison with terraform when it is
-//! installed.
+//! --diff, explicit FILES, heredocs and templates, and a live comparison with
+//! terraform when it is installed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::support::{repo_root, run_in};
+use crate::support::{Rtm, repo_root, run_in};
 
 fn golden_pairs() -> Vec<(String, String, String)> {
     let dir = repo_root().join("tests/config/fmt");
@@ -121,6 +121,42 @@ fn a_file_that_does_not_parse_is_reported_and_left_alone() {
         std::fs::read_to_string(tmp.path().join("main.rtm.hcl")).unwrap(),
         text
     );
+}
+
+/// `rtm fmt` of one file holding `input`: what it wrote back.
+fn fmt_file(input: &str) -> String {
+    let mut rtm = Rtm::new().file("main.rtm.hcl", input).arg("fmt");
+    rtm.run().expect_code(0);
+    rtm.read("main.rtm.hcl")
+}
+
+#[test]
+fn heredoc_closing_marker_keeps_its_indentation() {
+    let input = "function \"a\" {\n      description = <<EOT\n   body\n      EOT\n name = <<-EOT\n        x\n        EOT\n}\n";
+    let want = "function \"a\" {\n  description = <<EOT\n   body\n      EOT\n  name        = <<-EOT\n        x\n        EOT\n}\n";
+    assert_eq!(fmt_file(input), want);
+}
+
+#[test]
+fn heredoc_interpolations_and_directives_are_tidied() {
+    let input = "a = <<EOT\n%{ if x ~}\n  ${ upper( y ) } and ${~ z ~}\n%{ endif }\nEOT\n";
+    let want = "a = <<EOT\n%{if x~}\n  ${upper(y)} and ${~z~}\n%{endif}\nEOT\n";
+    assert_eq!(fmt_file(input), want);
+}
+
+#[test]
+fn template_strip_markers_close_without_a_space() {
+    assert_eq!(
+        fmt_file("a = \"x${~ name ~}y%{ if b ~}c%{~ endif }\"\n"),
+        "a = \"x${~name~}y%{if b~}c%{~endif}\"\n"
+    );
+}
+
+#[test]
+fn escaped_interpolations_are_left_as_written() {
+    // `$${ x }` is the literal text `${ x }`: respacing it changes the value.
+    let text = "a = \"$${ x } %%{ y } $$${ z }\"\nb = <<EOT\n$${ x } %%{ y }\nEOT\n";
+    assert_eq!(fmt_file(text), text);
 }
 
 /// When terraform is installed, rtm fmt must agree with it on every input
