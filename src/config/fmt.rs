@@ -491,10 +491,16 @@ struct Line<'a> {
     comment: Vec<Token<'a>>,
 }
 
+/// Columns as hclwrite counts them: one per space, one per grapheme cluster
+/// (so a flag emoji, a family emoji or `e` with a combining accent is one,
+/// and so is a wide CJK character: terraform counts clusters, not display
+/// width). One known difference: go-textseg follows Unicode 15.0, before
+/// rule GB9c, so terraform counts an Indic conjunct such as `क्ष` as two.
 fn width(tokens: &[Token<'_>]) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
     tokens
         .iter()
-        .map(|t| t.spaces_before + t.text.trim_end_matches('\n').chars().count())
+        .map(|t| t.spaces_before + t.text.trim_end_matches('\n').graphemes(true).count())
         .sum()
 }
 

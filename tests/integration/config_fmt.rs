@@ -1,7 +1,7 @@
 //! `rtm fmt`: golden files (tests/config/fmt: NAME.in.hcl -> NAME.golden.hcl,
 //! made by `terraform fmt -` and then given rtm's blank-line rules), --check,
-//! --diff, explicit FILES, heredocs and templates, and a live comparison with
-//! terraform when it is installed.
+//! --diff, explicit FILES, heredocs, templates, Unicode alignment, and a live
+//! comparison with terraform when it is installed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -157,6 +157,20 @@ fn escaped_interpolations_are_left_as_written() {
     // `$${ x }` is the literal text `${ x }`: respacing it changes the value.
     let text = "a = \"$${ x } %%{ y } $$${ z }\"\nb = <<EOT\n$${ x } %%{ y }\nEOT\n";
     assert_eq!(fmt_file(text), text);
+}
+
+#[test]
+fn alignment_counts_a_flag_emoji_as_one_column() {
+    // Recorded from terraform fmt: each key below is three columns wide.
+    let input =
+        "m = {\n\"\u{1F1EB}\u{1F1F7}\" = 1\n\"e\u{301}\" = 2\n\"\u{540d}\" = 3\nabcd = 4\n}\n";
+    let want = "m = {\n  \"\u{1F1EB}\u{1F1F7}\"  = 1\n  \"e\u{301}\"  = 2\n  \"\u{540d}\"  = 3\n  abcd = 4\n}\n";
+    assert_eq!(fmt_file(input), want);
+    // Trailing comments too.
+    assert_eq!(
+        fmt_file("a = \"\u{1F1EB}\u{1F1F7}\" # f\nbb = \"xyz\" # x\n"),
+        "a  = \"\u{1F1EB}\u{1F1F7}\"   # f\nbb = \"xyz\" # x\n"
+    );
 }
 
 /// When terraform is installed, rtm fmt must agree with it on every input
