@@ -68,8 +68,24 @@ fn bracket_change(k: Kind) -> i32 {
 
 /// Formats one file's text. Fails with the parser's message (and its
 /// 1-based line and column) when the text is not valid HCL.
+///
+/// The file's line ending ([`LineEnding::of`]) is used on every line of the
+/// result, and a UTF-8 byte-order mark is kept: fmt changes layout, not
+/// encoding. (terraform fmt drops a BOM; rtm keeps it, as an editor that
+/// wrote one expects to find it.)
 pub fn format_source(src: &str) -> Result<String, FormatError> {
-    if let Err(e) = hcl::edit::parser::parse_body(src) {
+    let (bom, body) = match src.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", src),
+    };
+    let ending = LineEnding::of(body);
+    // Laid out with LF only, then written back with the file's ending.
+    let lf: std::borrow::Cow<'_, str> = if body.contains("\r\n") {
+        body.replace("\r\n", "\n").into()
+    } else {
+        body.into()
+    };
+    if let Err(e) = hcl::edit::parser::parse_body(&lf) {
         let loc = e.location();
         return Err(FormatError {
             line: loc.line(),
@@ -82,12 +98,55 @@ pub fn format_source(src: &str) -> Result<String, FormatError> {
                 .to_string(),
         });
     }
-    let tokens = lex(src).ok_or_else(|| FormatError {
+    let tokens = lex(&lf).ok_or_else(|| FormatError {
         line: 1,
         column: 1,
         message: "cannot tokenize this file".into(),
     })?;
-    Ok(layout(tokens))
+    let laid_out = layout(tokens);
+    Ok(match ending {
+        LineEnding::Lf => format!("{bom}{laid_out}"),
+        LineEnding::CrLf => format!("{bom}{}", laid_out.replace('\n', "\r\n")),
+    })
+}
+
+/// The line ending `rtm fmt` writes a file back with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnding {
+    Lf,
+    CrLf,
+}
+
+impl LineEnding {
+    /// The ending most of the file's lines have; on a tie, its first line's;
+    /// LF for a file without a newline. terraform fmt keeps each line's own
+    /// ending, so a mixed file stays mixed; rtm picks the dominant one and
+    /// uses it throughout, so fmt never leaves a file mixed. In a heredoc
+    /// that rewrites the minority lines' endings, and so those bytes of the
+    /// string: the price of one ending per file.
+    pub fn of(text: &str) -> LineEnding {
+        let newlines = text.matches('\n').count();
+        let crlf = text.matches("\r\n").count();
+        let lf = newlines - crlf;
+        if crlf != lf {
+            return if crlf > lf {
+                LineEnding::CrLf
+            } else {
+                LineEnding::Lf
+            };
+        }
+        match text.find('\n') {
+            Some(at) if at > 0 && text.as_bytes()[at - 1] == b'\r' => LineEnding::CrLf,
+            _ => LineEnding::Lf,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnding::Lf => "\n",
+            LineEnding::CrLf => "\r\n",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -775,6 +834,16 @@ mod tests {
         let once = format_source(src).unwrap();
         assert_eq!(once, want);
         assert_eq!(format_source(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn line_ending_is_the_dominant_one_then_the_first() {
+        assert_eq!(LineEnding::of("a\r\nb\r\nc\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::of("a\nb\r\nc\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::of("a\r\nb\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::of("a\nb\r\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::of("a = 1"), LineEnding::Lf);
+        assert_eq!(LineEnding::of("\r\n"), LineEnding::CrLf);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `rtm fmt`: golden files (tests/config/fmt: NAME.in.hcl -> NAME.golden.hcl,
 //! made by `terraform fmt -` and then given rtm's blank-line rules), --check,
-//! --diff, explicit FILES, heredocs, templates, Unicode alignment, and a live
-//! comparison with terraform when it is installed.
+//! --diff, explicit FILES, line endings, heredocs, templates, Unicode
+//! alignment, and a live comparison with terraform when it is installed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -131,6 +131,27 @@ fn fmt_file(input: &str) -> String {
 }
 
 #[test]
+fn crlf_file_is_not_turned_into_mixed_endings() {
+    let input = "# c\r\nfunction \"a\" {\r\nname=\"a\" # n\r\n  description = <<EOT\r\n  x ${ y }\r\n  EOT\r\n}\r\n";
+    let out = fmt_file(input);
+    assert_eq!(
+        out,
+        "# c\r\nfunction \"a\" {\r\n  name        = \"a\" # n\r\n  description = <<EOT\r\n  x ${y}\r\n  EOT\r\n}\r\n"
+    );
+}
+
+#[test]
+fn mixed_line_endings_become_the_dominant_one() {
+    assert_eq!(
+        fmt_file("a=1\r\nb=2\nc=3\r\n"),
+        "a = 1\r\nb = 2\r\nc = 3\r\n"
+    );
+    assert_eq!(fmt_file("a=1\nb=2\r\nc=3\n"), "a = 1\nb = 2\nc = 3\n");
+    // A tie goes to the first line's ending.
+    assert_eq!(fmt_file("a=1\r\nb=2\n"), "a = 1\r\nb = 2\r\n");
+}
+
+#[test]
 fn heredoc_closing_marker_keeps_its_indentation() {
     let input = "function \"a\" {\n      description = <<EOT\n   body\n      EOT\n name = <<-EOT\n        x\n        EOT\n}\n";
     let want = "function \"a\" {\n  description = <<EOT\n   body\n      EOT\n  name        = <<-EOT\n        x\n        EOT\n}\n";
@@ -171,6 +192,11 @@ fn alignment_counts_a_flag_emoji_as_one_column() {
         fmt_file("a = \"\u{1F1EB}\u{1F1F7}\" # f\nbb = \"xyz\" # x\n"),
         "a  = \"\u{1F1EB}\u{1F1F7}\"   # f\nbb = \"xyz\" # x\n"
     );
+}
+
+#[test]
+fn a_byte_order_mark_is_kept_not_refused() {
+    assert_eq!(fmt_file("\u{feff}a=1\n"), "\u{feff}a = 1\n");
 }
 
 /// When terraform is installed, rtm fmt must agree with it on every input
