@@ -12,6 +12,38 @@
 //! template always yields a string, so that rewrite could change a value's type.
 //! Must not: change what a file means; format a file that does not parse.
 
+use std::path::{Path, PathBuf};
+
+/// The files `rtm fmt --recursive` formats under `dir`: the directory's own
+/// `*.rtm.hcl` files, picked as [`super::config_files`] picks them, then each
+/// subdirectory's, in name order. As `terraform fmt -recursive` does, hidden
+/// directories (`.git`, `.terraform`) are skipped; a symlink to a directory
+/// is not followed, so a link loop cannot trap the walk.
+pub fn config_files_recursive(dir: &Path) -> Result<Vec<PathBuf>, super::Error> {
+    let mut files = super::config_files(dir)?;
+    let entries = std::fs::read_dir(dir).map_err(|source| super::Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut subdirs: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    subdirs.sort();
+    for name in subdirs {
+        // `-C .` shows `sub/x.rtm.hcl`, as config_files shows `x.rtm.hcl`.
+        let sub = if dir == Path::new(".") {
+            PathBuf::from(name)
+        } else {
+            dir.join(name)
+        };
+        files.extend(config_files_recursive(&sub)?);
+    }
+    Ok(files)
+}
+
 /// The token kinds the layout rules distinguish (hclsyntax's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -1,7 +1,8 @@
 //! `rtm fmt`: golden files (tests/config/fmt: NAME.in.hcl -> NAME.golden.hcl,
 //! made by `terraform fmt -` and then given rtm's blank-line rules), --check,
-//! --diff, explicit FILES, line endings, heredocs, templates, Unicode
-//! alignment, and a live comparison with terraform when it is installed.
+//! --diff, explicit FILES, `-`, --recursive, line endings, heredocs,
+//! templates, Unicode alignment, and a live comparison with terraform when it
+//! is installed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -123,11 +124,148 @@ fn a_file_that_does_not_parse_is_reported_and_left_alone() {
     );
 }
 
+/// `rtm fmt -` with `input` on standard input.
+fn fmt_stdin(args: &[&str], input: &str) -> crate::support::Output {
+    Rtm::new()
+        .arg("fmt")
+        .args(args.iter().copied())
+        .arg("-")
+        .stdin(input)
+        .run()
+}
+
 /// `rtm fmt` of one file holding `input`: what it wrote back.
 fn fmt_file(input: &str) -> String {
     let mut rtm = Rtm::new().file("main.rtm.hcl", input).arg("fmt");
     rtm.run().expect_code(0);
     rtm.read("main.rtm.hcl")
+}
+
+#[test]
+fn stdin_is_formatted_to_stdout_ending_with_a_newline() {
+    let out = fmt_stdin(&[], "a=1").expect_code(0);
+    assert_eq!(out.stdout, "a = 1\n");
+    assert_eq!(out.stderr, "");
+    // terraform fmt - prints a newline for empty input too.
+    assert_eq!(fmt_stdin(&[], "").expect_code(0).stdout, "\n");
+    // A newline the text already ends with is not doubled.
+    assert_eq!(fmt_stdin(&[], "a=1\n").expect_code(0).stdout, "a = 1\n");
+}
+
+#[test]
+fn stdin_with_crlf_ends_with_crlf() {
+    let out = fmt_stdin(&[], "a=1\r\nbb=2").expect_code(0);
+    assert_eq!(out.stdout, "a  = 1\r\nbb = 2\r\n");
+}
+
+#[test]
+fn stdin_check_exits_1_and_prints_nothing_when_unformatted() {
+    let out = fmt_stdin(&["--check"], "a=1\n").expect_code(1);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    let out = fmt_stdin(&["--check"], "a = 1\n").expect_code(0);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    // As in terraform, the missing final newline is stdout's, not the
+    // formatter's: the text itself is formatted.
+    fmt_stdin(&["--check"], "a = 1").expect_code(0);
+}
+
+#[test]
+fn stdin_diff_prints_the_diff_instead_of_the_text() {
+    let out = fmt_stdin(&["--diff"], "a=1\n").expect_code(0);
+    assert_eq!(
+        out.stdout,
+        "--- a/<stdin>\n+++ b/<stdin>\n@@ -1 +1 @@\n-a=1\n+a = 1\n"
+    );
+    let out = fmt_stdin(&["--check", "--diff"], "a=1\n").expect_code(1);
+    assert!(out.stdout.contains("+a = 1\n"), "{}", out.stdout);
+    assert_eq!(fmt_stdin(&["--diff"], "a = 1\n").expect_code(0).stdout, "");
+}
+
+#[test]
+fn stdin_that_does_not_parse_is_an_error_naming_stdin() {
+    let out = fmt_stdin(&[], "a = \n").expect_code(1);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .starts_with("error: <stdin>:1:5: cannot format: "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn stdin_is_not_mixed_with_files_or_recursive() {
+    let dir = Rtm::new().file("main.rtm.hcl", "a=1\n");
+    let out = rtm(dir.path(), &["fmt", "-", "main.rtm.hcl"]).expect_code(1);
+    assert!(out.stderr.contains("standard input only"), "{}", out.stderr);
+    let out = rtm(dir.path(), &["fmt", "--recursive", "-"]).expect_code(1);
+    assert!(out.stderr.contains("--recursive"), "{}", out.stderr);
+    assert_eq!(dir.read("main.rtm.hcl"), "a=1\n", "nothing was formatted");
+}
+
+#[test]
+fn recursive_formats_subdirectories_but_not_hidden_ones() {
+    let dir = Rtm::new()
+        .file("top.rtm.hcl", "a=1\n")
+        .file("sub/s.rtm.hcl", "b=1\n")
+        .file("sub/deeper/d.rtm.hcl", "c=1\n")
+        .file("sub/ok.rtm.hcl", "ok = 1\n")
+        .file(".terraform/h.rtm.hcl", "h=1\n")
+        .file("sub/notes.hcl", "n=1\n");
+    // Without --recursive, only the directory itself.
+    let out = rtm(dir.path(), &["fmt", "--check"]).expect_code(1);
+    assert_eq!(out.stdout, "top.rtm.hcl\n");
+    let out = rtm(dir.path(), &["fmt", "--check", "--recursive"]).expect_code(1);
+    assert_eq!(
+        out.stdout,
+        "top.rtm.hcl\nsub/s.rtm.hcl\nsub/deeper/d.rtm.hcl\n"
+    );
+    rtm(dir.path(), &["fmt", "--recursive"]).expect_code(0);
+    assert_eq!(dir.read("sub/deeper/d.rtm.hcl"), "c = 1\n");
+    assert_eq!(dir.read("sub/s.rtm.hcl"), "b = 1\n");
+    assert_eq!(dir.read(".terraform/h.rtm.hcl"), "h=1\n", "hidden: skipped");
+    assert_eq!(dir.read("sub/notes.hcl"), "n=1\n", "not *.rtm.hcl");
+    let out = rtm(dir.path(), &["fmt", "--check", "--recursive"]).expect_code(0);
+    assert_eq!(out.stdout, "");
+    // A directory named in FILES is walked the same way, its paths shown
+    // under the name given.
+    let dir = Rtm::new().file("conf/sub/x.rtm.hcl", "x=1\n");
+    let out = rtm(dir.path(), &["fmt", "--check", "--recursive", "conf"]);
+    assert_eq!(out.stdout, "conf/sub/x.rtm.hcl\n");
+}
+
+#[test]
+fn check_on_a_directory_without_files_says_so_on_stderr() {
+    // terraform fmt -check exits 0 on an empty directory: nothing there is
+    // unformatted. rtm exits 0 too, but says what it found.
+    let dir = Rtm::new().file("empty/.keep", "");
+    let out = rtm(dir.path(), &["-C", "empty", "fmt", "--check"]).expect_code(0);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "warning: no *.rtm.hcl files in empty; nothing checked\n"
+    );
+    let out = rtm(dir.path(), &["fmt", "--recursive", "empty"]).expect_code(0);
+    assert_eq!(
+        out.stderr,
+        "warning: no *.rtm.hcl files in empty or its subdirectories; nothing formatted\n"
+    );
+    // The current directory is named by its path, not as ".".
+    let dir = Rtm::new().file("sub/a.rtm.hcl", "a = 1\n");
+    let out = rtm(dir.path(), &["fmt", "--check"]).expect_code(0);
+    let here = dir.path().canonicalize().unwrap();
+    assert!(
+        out.stderr.contains(&format!("in {}", here.display()))
+            || out.stderr.contains(&format!("in {}", dir.path().display())),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("(1 in its subdirectories: add --recursive)"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
