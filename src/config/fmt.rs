@@ -10,7 +10,10 @@
 //!
 //! Unlike `terraform fmt` it does not unwrap `"${x}"` into `x`: in rtm a
 //! template always yields a string, so that rewrite could change a value's type.
-//! Must not: change what a file means; format a file that does not parse.
+//! Also unlike it: a file with mixed line endings is written back with one
+//! ([`LineEnding::of`]), and a byte-order mark is kept.
+//! Must not: change what a file means (but for the line endings of a mixed
+//! file's heredoc lines); format a file that does not parse.
 
 use std::path::{Path, PathBuf};
 
