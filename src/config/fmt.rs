@@ -10,7 +10,42 @@
 //!
 //! Unlike `terraform fmt` it does not unwrap `"${x}"` into `x`: in rtm a
 //! template always yields a string, so that rewrite could change a value's type.
-//! Must not: change what a file means; format a file that does not parse.
+//! Also unlike it: a file with mixed line endings is written back with one
+//! ([`LineEnding::of`]), and a byte-order mark is kept.
+//! Must not: change what a file means (but for the line endings of a mixed
+//! file's heredoc lines); format a file that does not parse.
+
+use std::path::{Path, PathBuf};
+
+/// The files `rtm fmt --recursive` formats under `dir`: the directory's own
+/// `*.rtm.hcl` files, picked as [`super::config_files`] picks them, then each
+/// subdirectory's, in name order. As `terraform fmt -recursive` does, hidden
+/// directories (`.git`, `.terraform`) are skipped; a symlink to a directory
+/// is not followed, so a link loop cannot trap the walk.
+pub fn config_files_recursive(dir: &Path) -> Result<Vec<PathBuf>, super::Error> {
+    let mut files = super::config_files(dir)?;
+    let entries = std::fs::read_dir(dir).map_err(|source| super::Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut subdirs: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    subdirs.sort();
+    for name in subdirs {
+        // `-C .` shows `sub/x.rtm.hcl`, as config_files shows `x.rtm.hcl`.
+        let sub = if dir == Path::new(".") {
+            PathBuf::from(name)
+        } else {
+            dir.join(name)
+        };
+        files.extend(config_files_recursive(&sub)?);
+    }
+    Ok(files)
+}
 
 /// The token kinds the layout rules distinguish (hclsyntax's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +103,24 @@ fn bracket_change(k: Kind) -> i32 {
 
 /// Formats one file's text. Fails with the parser's message (and its
 /// 1-based line and column) when the text is not valid HCL.
+///
+/// The file's line ending ([`LineEnding::of`]) is used on every line of the
+/// result, and a UTF-8 byte-order mark is kept: fmt changes layout, not
+/// encoding. (terraform fmt drops a BOM; rtm keeps it, as an editor that
+/// wrote one expects to find it.)
 pub fn format_source(src: &str) -> Result<String, FormatError> {
-    if let Err(e) = hcl::edit::parser::parse_body(src) {
+    let (bom, body) = match src.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", src),
+    };
+    let ending = LineEnding::of(body);
+    // Laid out with LF only, then written back with the file's ending.
+    let lf: std::borrow::Cow<'_, str> = if body.contains("\r\n") {
+        body.replace("\r\n", "\n").into()
+    } else {
+        body.into()
+    };
+    if let Err(e) = hcl::edit::parser::parse_body(&lf) {
         let loc = e.location();
         return Err(FormatError {
             line: loc.line(),
@@ -82,12 +133,55 @@ pub fn format_source(src: &str) -> Result<String, FormatError> {
                 .to_string(),
         });
     }
-    let tokens = lex(src).ok_or_else(|| FormatError {
+    let tokens = lex(&lf).ok_or_else(|| FormatError {
         line: 1,
         column: 1,
         message: "cannot tokenize this file".into(),
     })?;
-    Ok(layout(tokens))
+    let laid_out = layout(tokens);
+    Ok(match ending {
+        LineEnding::Lf => format!("{bom}{laid_out}"),
+        LineEnding::CrLf => format!("{bom}{}", laid_out.replace('\n', "\r\n")),
+    })
+}
+
+/// The line ending `rtm fmt` writes a file back with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnding {
+    Lf,
+    CrLf,
+}
+
+impl LineEnding {
+    /// The ending most of the file's lines have; on a tie, its first line's;
+    /// LF for a file without a newline. terraform fmt keeps each line's own
+    /// ending, so a mixed file stays mixed; rtm picks the dominant one and
+    /// uses it throughout, so fmt never leaves a file mixed. In a heredoc
+    /// that rewrites the minority lines' endings, and so those bytes of the
+    /// string: the price of one ending per file.
+    pub fn of(text: &str) -> LineEnding {
+        let newlines = text.matches('\n').count();
+        let crlf = text.matches("\r\n").count();
+        let lf = newlines - crlf;
+        if crlf != lf {
+            return if crlf > lf {
+                LineEnding::CrLf
+            } else {
+                LineEnding::Lf
+            };
+        }
+        match text.find('\n') {
+            Some(at) if at > 0 && text.as_bytes()[at - 1] == b'\r' => LineEnding::CrLf,
+            _ => LineEnding::Lf,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnding::Lf => "\n",
+            LineEnding::CrLf => "\r\n",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,8 +199,51 @@ enum Mode {
     Expr { braces: usize },
     /// Inside "..." (a template).
     Quoted,
-    /// Inside a heredoc body, with the index of its end marker.
-    Heredoc,
+    /// Inside a heredoc body (its end marker is on `heredoc_ends`);
+    /// `at_line_start` says whether the next byte begins a body line, the
+    /// only place the end marker can be.
+    Heredoc { at_line_start: bool },
+}
+
+/// Where the template literal starting at `i` ends: at the `${` or `%{`
+/// that opens an interpolation or directive, at the closing quote (`quoted`),
+/// or just after a newline (a heredoc line, so the next one can be checked
+/// for the end marker). `$${` and `%%{` are escapes; like hclsyntax, a `$`
+/// before an escape stays literal, so `$$${` opens nothing either.
+fn template_literal_end(b: &[u8], mut i: usize, quoted: bool) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'"' if quoted => return i,
+            b'\\' if quoted => {
+                i += 2;
+                continue;
+            }
+            b'\n' if !quoted => return i + 1,
+            c @ (b'$' | b'%') => {
+                if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') {
+                    i += 3;
+                    continue;
+                }
+                if b.get(i + 1) == Some(&b'{') {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The `${`, `${~`, `%{` or `%{~` at `i`.
+fn template_opener(b: &[u8], i: usize) -> (Kind, usize) {
+    let kind = if b[i] == b'$' {
+        Kind::TemplateInterp
+    } else {
+        Kind::TemplateControl
+    };
+    let len = if b.get(i + 2) == Some(&b'~') { 3 } else { 2 };
+    (kind, len)
 }
 
 /// Splits `src` into tokens; `None` only on input the parser already
@@ -116,36 +253,17 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
     let mut out: Vec<Token<'_>> = Vec::new();
     let mut i = 0;
     let mut stack: Vec<Mode> = vec![Mode::Expr { braces: 0 }];
-    let mut heredoc_ends: Vec<(String, bool)> = Vec::new();
+    let mut heredoc_ends: Vec<&str> = Vec::new();
     let mut spaces = 0usize;
     while i < b.len() {
         let mode = *stack.last()?;
         match mode {
             Mode::Quoted => {
-                let start = i;
-                while i < b.len() {
-                    if b[i] == b'"' {
-                        break;
-                    }
-                    if b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if (b[i] == b'$' || b[i] == b'%') && b.get(i + 1) == Some(&b'{') {
-                        if b.get(i + 2) == Some(&b[i]) {
-                            // `$${` and `%%{` are escapes, not interpolations.
-                            i += 3;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
+                let end = template_literal_end(b, i, true).min(b.len());
+                if end > i {
+                    push(&mut out, Kind::QuotedLit, src.get(i..end)?, &mut spaces);
                 }
-                let i2 = i.min(b.len());
-                if i2 > start {
-                    push(&mut out, Kind::QuotedLit, src.get(start..i2)?, &mut spaces);
-                }
-                i = i2;
+                i = end;
                 if i >= b.len() {
                     return None;
                 }
@@ -154,39 +272,49 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                     stack.pop();
                     i += 1;
                 } else {
-                    let kind = if b[i] == b'$' {
-                        Kind::TemplateInterp
-                    } else {
-                        Kind::TemplateControl
-                    };
-                    let len = if b.get(i + 2) == Some(&b'~') { 3 } else { 2 };
+                    let (kind, len) = template_opener(b, i);
                     push(&mut out, kind, src.get(i..i + len)?, &mut spaces);
                     stack.push(Mode::Expr { braces: 0 });
                     i += len;
                 }
             }
-            Mode::Heredoc => {
-                // Line by line until the end marker; each body line is one
-                // string literal, kept verbatim.
-                let (marker, _) = heredoc_ends.last()?.clone();
-                let line_end = src[i..].find('\n').map_or(b.len(), |p| i + p + 1);
-                let line = src.get(i..line_end)?;
-                if line.trim() == marker {
-                    let lead = line.len() - line.trim_start().len();
-                    spaces = lead;
-                    let end = i + lead + marker.len();
-                    push(
-                        &mut out,
-                        Kind::CHeredoc,
-                        src.get(i + lead..end)?,
-                        &mut spaces,
-                    );
-                    heredoc_ends.pop();
-                    stack.pop();
-                    i = end;
-                } else {
-                    push(&mut out, Kind::StringLit, line, &mut spaces);
-                    i = line_end;
+            Mode::Heredoc { at_line_start } => {
+                if at_line_start {
+                    // hclsyntax's closing marker token is the whole line but
+                    // its newline, so the marker keeps the indentation (and
+                    // any trailing blanks) it was written with, in both the
+                    // `<<EOT` and the `<<-EOT` form.
+                    let marker = heredoc_ends.last()?;
+                    let line_end = src[i..].find('\n').map_or(b.len(), |p| i + p);
+                    let line = src.get(i..line_end)?;
+                    if line.trim() == *marker {
+                        push(&mut out, Kind::CHeredoc, line, &mut spaces);
+                        heredoc_ends.pop();
+                        stack.pop();
+                        i = line_end;
+                        continue;
+                    }
+                }
+                // Body text is kept verbatim; interpolations and directives
+                // in it are tokens, spaced like any other template's.
+                let end = template_literal_end(b, i, false);
+                if end > i {
+                    push(&mut out, Kind::StringLit, src.get(i..end)?, &mut spaces);
+                }
+                let ended_line = end > i && b[end - 1] == b'\n';
+                i = end;
+                if ended_line {
+                    if let Some(Mode::Heredoc { at_line_start }) = stack.last_mut() {
+                        *at_line_start = true;
+                    }
+                } else if i < b.len() {
+                    let (kind, len) = template_opener(b, i);
+                    push(&mut out, kind, src.get(i..i + len)?, &mut spaces);
+                    if let Some(Mode::Heredoc { at_line_start }) = stack.last_mut() {
+                        *at_line_start = false;
+                    }
+                    stack.push(Mode::Expr { braces: 0 });
+                    i += len;
                 }
             }
             Mode::Expr { braces } => {
@@ -235,11 +363,10 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                             end += 1;
                         }
                         push(&mut out, Kind::OHeredoc, src.get(i..end)?, &mut spaces);
-                        heredoc_ends.push((
-                            src.get(name_start..name_start + name_len)?.to_string(),
-                            indent,
-                        ));
-                        stack.push(Mode::Heredoc);
+                        heredoc_ends.push(src.get(name_start..name_start + name_len)?);
+                        stack.push(Mode::Heredoc {
+                            at_line_start: true,
+                        });
                         i = end;
                     }
                     b'{' => {
@@ -248,6 +375,13 @@ fn lex(src: &str) -> Option<Vec<Token<'_>>> {
                         }
                         push(&mut out, Kind::OBrace, "{", &mut spaces);
                         i += 1;
+                    }
+                    b'~' if b.get(i + 1) == Some(&b'}') && braces == 0 && stack.len() > 1 => {
+                        // `~}`: the strip marker is part of the closing token,
+                        // so `${~ name ~}` tidies to `${~name~}`.
+                        push(&mut out, Kind::TemplateSeqEnd, "~}", &mut spaces);
+                        stack.pop();
+                        i += 2;
                     }
                     b'}' => {
                         if braces == 0 && stack.len() > 1 {
@@ -451,10 +585,16 @@ struct Line<'a> {
     comment: Vec<Token<'a>>,
 }
 
+/// Columns as hclwrite counts them: one per space, one per grapheme cluster
+/// (so a flag emoji, a family emoji or `e` with a combining accent is one,
+/// and so is a wide CJK character: terraform counts clusters, not display
+/// width). One known difference: go-textseg follows Unicode 15.0, before
+/// rule GB9c, so terraform counts an Indic conjunct such as `क्ष` as two.
 fn width(tokens: &[Token<'_>]) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
     tokens
         .iter()
-        .map(|t| t.spaces_before + t.text.trim_end_matches('\n').chars().count())
+        .map(|t| t.spaces_before + t.text.trim_end_matches('\n').graphemes(true).count())
         .sum()
 }
 
@@ -649,17 +789,8 @@ fn layout(tokens: Vec<Token<'_>>) -> String {
         }
         previous = Some((role, level));
         for t in line.lead.iter().chain(&line.assign).chain(&line.comment) {
-            if t.kind == Kind::Newline
-                || t.kind == Kind::StringLit
-                || t.kind == Kind::CHeredoc && t.spaces_before == 0
-            {
-                // No trailing spaces before a newline.
-                if t.kind == Kind::Newline {
-                    while out.ends_with(' ') {
-                        out.pop();
-                    }
-                }
-            }
+            // Token text is kept whole: terraform keeps the trailing blanks
+            // of a comment or a heredoc's closing line too.
             for _ in 0..t.spaces_before {
                 out.push(' ');
             }
@@ -738,6 +869,24 @@ mod tests {
         let once = format_source(src).unwrap();
         assert_eq!(once, want);
         assert_eq!(format_source(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn line_ending_is_the_dominant_one_then_the_first() {
+        assert_eq!(LineEnding::of("a\r\nb\r\nc\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::of("a\nb\r\nc\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::of("a\r\nb\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::of("a\nb\r\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::of("a = 1"), LineEnding::Lf);
+        assert_eq!(LineEnding::of("\r\n"), LineEnding::CrLf);
+    }
+
+    #[test]
+    fn a_dollar_before_an_escape_opens_nothing() {
+        // `$$${` is `$` then the escape `$${`, as hclsyntax scans it.
+        assert_eq!(template_literal_end(b"$$${ x }\"", 0, true), 8);
+        assert_eq!(template_literal_end(b"ab${ x }", 0, true), 2);
+        assert_eq!(template_literal_end(b"a%%{ x }\nb", 0, false), 9);
     }
 
     #[test]
