@@ -226,15 +226,57 @@ fn target_arn(
             "{address} has no runtime version history in state yet: run `rtm drift` (a cron job does it) so rtm records the versions Lambda moves it to, or pass --to ARN"
         ))
     })?;
-    let history = &record.runtime_versions;
-    match history.len() {
-        0 | 1 => Err(crate::Error::Usage(format!(
-            "{address} has run only {} in rtm's history, so there is no previous version to return to; pass --to ARN",
-            history
-                .last()
-                .map_or("(nothing observed yet)".into(), |v| v.arn.short())
+    previous_version(address, function, &record.runtime_versions)
+}
+
+/// The runtime version before the current one *of the runtime and
+/// architecture the function runs (or, after a runtime change in the
+/// configuration, will run)*: a version of another runtime cannot be pinned.
+fn previous_version(
+    address: &Address,
+    function: &DesiredFunction,
+    history: &[crate::model::ObservedRuntimeVersion],
+) -> Result<RuntimeVersionArn, crate::Error> {
+    let Some(current) = history.last() else {
+        return Err(crate::Error::Usage(format!(
+            "{address} has no runtime version in rtm's history yet: run `rtm drift` so rtm records the versions Lambda moves it to, or pass --to ARN"
+        )));
+    };
+    // Records of an older rtm do not say what a version ran on: then the
+    // history is taken as one runtime's, as that rtm did.
+    if history.iter().all(|v| v.runtime.is_none()) {
+        return match history.len() {
+            1 => Err(crate::Error::Usage(format!(
+                "{address} has run only {} in rtm's history, so there is no previous version to return to; pass --to ARN",
+                current.arn.short()
+            ))),
+            n => Ok(history[n - 2].arn.clone()),
+        };
+    }
+    let runtime = function
+        .configuration
+        .runtime
+        .clone()
+        .or_else(|| current.runtime.clone())
+        .unwrap_or_default();
+    let architecture = current.architecture.clone().unwrap_or_default();
+    let on = |v: &crate::model::ObservedRuntimeVersion| {
+        v.runtime.as_deref() == Some(runtime.as_str())
+            && v.architecture.as_deref() == Some(architecture.as_str())
+    };
+    let same: Vec<&crate::model::ObservedRuntimeVersion> =
+        history.iter().filter(|v| on(v)).collect();
+    let runs_it_now = on(current);
+    match (runs_it_now, same.len()) {
+        (true, n) if n >= 2 => Ok(same[n - 2].arn.clone()),
+        (true, _) => Err(crate::Error::Usage(format!(
+            "{address} has run only one version of {runtime} ({architecture}) in rtm's history ({}), so there is no previous version of {runtime} to return to; pass --to ARN",
+            current.arn.short()
         ))),
-        n => Ok(history[n - 2].arn.clone()),
+        (false, _) => Err(crate::Error::Usage(format!(
+            "{address} will run {runtime} ({architecture}), but it runs {} now, so there is no previous version of {runtime} to return to (a runtime version belongs to one runtime and architecture); apply the runtime change first, or pass --to ARN",
+            current.runtime.as_deref().unwrap_or("another runtime")
+        ))),
     }
 }
 

@@ -545,3 +545,142 @@ fn apply_of_dev_zero_read_without_bound() {
         out.stderr
     );
 }
+
+/// Edits a saved plan as an attacker with write access to the artifact
+/// would: changes a value and recomputes the checksum.
+fn tamper(path: &std::path::Path, edit: impl Fn(&mut Value)) {
+    use sha2::Digest;
+    let mut plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("plan")).expect("json");
+    plan.as_object_mut().expect("object").remove("checksum");
+    edit(&mut plan);
+    let sum = hex::encode(sha2::Sha256::digest(plan.to_string().as_bytes()));
+    plan["checksum"] = sum.into();
+    std::fs::write(path, plan.to_string()).expect("write");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_edited_and_rechecksummed_was_applied() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "x", "python3.12").await;
+    w.config("function \"x\" {\n  configuration {\n    memory_size = 640\n  }\n}\n");
+    w.rtm(&["plan", "--out", "pr.plan"]).expect_code(0);
+    let path = w.rtm.path().join("pr.plan");
+    let original = std::fs::read_to_string(&path).expect("plan");
+    let body =
+        |plan: &mut Value| -> Value { plan["functions"][0]["steps"][0]["request"]["body"].clone() };
+    let mut shown: Value = serde_json::from_str(&original).expect("json");
+    assert_eq!(body(&mut shown)["MemorySize"], 640);
+
+    tamper(&path, |p| {
+        p["functions"][0]["steps"][0]["request"]["body"]["MemorySize"] = 3008.into();
+    });
+    let out = w.rtm(&["apply", "pr.plan"]).expect_code(1);
+    assert!(
+        out.stderr.contains(
+            "pr.plan's steps do not follow from the configuration (function.x: MemorySize 3008, configuration asks 640)"
+        ),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(&path, &original).expect("restore");
+    tamper(&path, |p| {
+        p["functions"][0]["steps"][0]["request"]["body"]["Runtime"] = "python3.9".into();
+    });
+    let out = w.rtm(&["apply", "pr.plan"]).expect_code(1);
+    assert!(
+        out.stderr
+            .contains("Runtime python3.9, configuration asks nothing"),
+        "{}",
+        out.stderr
+    );
+    // A step added to the plan is refused too.
+    std::fs::write(&path, &original).expect("restore");
+    tamper(&path, |p| {
+        let step = p["functions"][0]["steps"][0].clone();
+        p["functions"][0]["steps"]
+            .as_array_mut()
+            .expect("steps")
+            .push(step);
+    });
+    w.rtm(&["apply", "pr.plan"]).expect_code(1);
+    let conf = fleet::configuration(&c, "x").await;
+    assert_eq!(
+        (conf.memory_size(), conf.runtime().map(|r| r.as_str())),
+        (Some(128), Some("python3.12"))
+    );
+    // The plan as saved applies.
+    std::fs::write(&path, &original).expect("restore");
+    w.rtm(&["apply", "pr.plan"]).expect_code(0);
+    assert_eq!(fleet::configuration(&c, "x").await.memory_size(), Some(640));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_pinned_a_version_of_another_runtime() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "hello", "python3.11").await;
+    let config = |runtime: &str| {
+        format!(
+            "function \"hello\" {{\n  runtime_management {{\n    update_runtime_on = \"Auto\"\n  }}\n  configuration {{\n    runtime = \"{runtime}\"\n  }}\n}}\n"
+        )
+    };
+    w.config(&config("python3.11"));
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    let v311_a = fleet::running_arn(&c, "hello").await;
+    w.sim
+        .admin(&["release", "--runtime", "python3.11"])
+        .expect_code(0);
+    w.sim.admin(&["phase2"]).expect_code(0);
+    w.rtm(&["drift"]).expect_code(0);
+    let v311_b = fleet::running_arn(&c, "hello").await;
+    assert_ne!(v311_a, v311_b);
+    // The runtime moves to python3.12: the previous version in history is
+    // python3.11's, which Lambda would refuse to pin.
+    w.config(&config("python3.12"));
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    let out = w
+        .rtm(&["--now", "2026-11-21", "rollback", "function.hello"])
+        .expect_code(1);
+    assert!(
+        out.stderr.contains("no previous version of python3.12"),
+        "{}",
+        out.stderr
+    );
+    assert!(!w.rtm.read("main.rtm.hcl").contains(&v311_b));
+    // Once python3.12 has had two versions, the previous one is python3.12's.
+    let v312_a = fleet::running_arn(&c, "hello").await;
+    w.sim
+        .admin(&["release", "--runtime", "python3.12"])
+        .expect_code(0);
+    w.sim.admin(&["phase2"]).expect_code(0);
+    w.rtm(&["drift"]).expect_code(0);
+    w.rtm(&["--now", "2026-11-21", "rollback", "function.hello"])
+        .expect_code(0);
+    let text = w.rtm.read("main.rtm.hcl");
+    assert!(text.contains(&v312_a), "{text}");
+    w.rtm(&["--now", "2026-11-21", "apply", "--auto-approve"])
+        .expect_code(0);
+    assert_eq!(
+        fleet::mode(&c, "hello", "$LATEST").await.1.as_deref(),
+        Some(v312_a.as_str())
+    );
+
+    // A pin written by hand to a python3.11 version is a plan error, before any write.
+    w.config(&format!(
+        "function \"hello\" {{\n  runtime_management {{\n    update_runtime_on   = \"Manual\"\n    runtime_version_arn = \"{v311_b}\"\n  }}\n  configuration {{\n    runtime = \"python3.12\"\n  }}\n}}\n"
+    ));
+    let out = w.rtm(&["plan"]).expect_code(1);
+    assert!(
+        out.stdout
+            .contains("was seen on python3.11 (x86_64), but the function will run python3.12"),
+        "{}",
+        out.stdout
+    );
+    w.rtm(&["apply", "--auto-approve"]).expect_code(1);
+    assert_eq!(
+        fleet::mode(&c, "hello", "$LATEST").await.1.as_deref(),
+        Some(v312_a.as_str())
+    );
+}
