@@ -16,7 +16,7 @@ function "orders" {
 
   runtime_management {
     update_runtime_on   = "Manual"
-    runtime_version_arn = "arn:aws:lambda:us-east-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6"
+    runtime_version_arn = "arn:aws:lambda:us-east-1::runtime:792819f9bc2f2dbfe9e4461ed978debc27618331a97a2ab8ade446456a97056b"
     pin_until           = "2027-06-30"
     reason              = "python 3.12 runtime v17 breaks pydantic; see INC-2041"
   }
