@@ -684,3 +684,12 @@ async fn rollback_pinned_a_version_of_another_runtime() {
         Some(v312_a.as_str())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_said_nothing_imported_and_exited_0_when_every_read_failed() {
+    let w = Workspace::new(&["--error-rate", "1.0"]);
+    let out = w.rtm(&["import", "--all"]).expect_code(1);
+    assert!(!out.stdout.contains("Nothing imported"), "{}", out.stdout);
+    assert!(out.stderr.contains("ServiceException"), "{}", out.stderr);
+    assert!(!w.rtm.path().join("imported.rtm.hcl").exists());
+}
