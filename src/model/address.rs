@@ -1,3 +1,7 @@
+//! The address of a declared function instance (`function.orders`,
+//! `function.worker["resize"]`): how the configuration, the plan and
+//! state name it, and how `--target` selects it.
+
 use std::fmt;
 
 /// The address of one declared function instance: `function.orders` or

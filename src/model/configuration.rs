@@ -1,3 +1,7 @@
+//! The version-specific settings UpdateFunctionConfiguration changes, in
+//! the configuration language's words, read by attribute path through the
+//! attribute table.
+
 use std::collections::BTreeMap;
 
 use super::{ATTRIBUTES, AttrValue, ENVIRONMENT_PREFIX, Kind};

@@ -1,3 +1,6 @@
+//! The desired state: the configuration fully resolved (no variables, no
+//! expressions, defaults merged), which is all the planner sees of it.
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -1,3 +1,6 @@
+//! A reference to a Lambda function as a user writes it (name, partial ARN
+//! or ARN), checked against the Lambda model's pattern and lengths.
+
 use std::fmt;
 use std::sync::LazyLock;
 

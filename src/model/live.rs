@@ -1,3 +1,6 @@
+//! What Lambda reported for one function version (GetFunction and
+//! GetRuntimeManagementConfig), in the model's words.
+
 use super::{Configuration, Qualifier, RuntimeVersionArn, UpdateRuntimeOn};
 
 /// What Lambda reported for one function version, read through

@@ -1,3 +1,6 @@
+//! What state remembers about one address: the values last applied
+//! (secrets only as salted hashes) and the runtime versions observed.
+
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};

@@ -1,3 +1,6 @@
+//! Runtimes, qualifiers, update modes and runtime version ARNs: the words
+//! of Lambda's runtime management, with the API's rules for each.
+
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;

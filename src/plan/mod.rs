@@ -290,8 +290,29 @@ pub struct PlanDiagnostic {
 /// SHA-256 over the resolved desired state: a saved plan is stale when the
 /// configuration (or a variable) now asks for anything else.
 pub fn config_hash(desired: &Desired) -> String {
-    let bytes = serde_json::to_vec(desired).unwrap_or_default();
-    hex::encode(Sha256::digest(&bytes))
+    let mut hasher = Sha256::new();
+    // Into the hasher directly. `Desired` is plain data (maps with string
+    // keys), so serialising it does not fail; were it ever to, the hash must
+    // still cover the whole desired state, never quietly be that of nothing
+    // (or of half of it): hash its Debug form, deterministic as well.
+    if serde_json::to_writer(HashWriter(&mut hasher), desired).is_err() {
+        hasher = Sha256::new();
+        hasher.update(b"debug:");
+        hasher.update(format!("{desired:?}").as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Everything `build` needs; all of it already read.

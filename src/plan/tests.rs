@@ -456,3 +456,17 @@ fn preconditions_name_the_field_that_changed() {
             .contains("update_runtime_on")
     );
 }
+
+#[test]
+fn the_config_hash_covers_the_desired_state() {
+    let a = Desired::default();
+    let mut b = Desired::default();
+    b.settings.region = Some("eu-west-1".into());
+    assert_eq!(config_hash(&a), config_hash(&a.clone()));
+    assert_ne!(config_hash(&a), config_hash(&b));
+    // Not the hash of empty input.
+    assert_ne!(
+        config_hash(&a),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+}
