@@ -59,6 +59,10 @@ pub struct ApplyOptions {
     /// The time recorded in state (first-seen times, `manual_since`):
     /// the clock, unless the user fixed it with `--now`.
     pub fixed_now: Option<jiff::Timestamp>,
+    /// Reuse the plan's runtime management read when it is at most this old
+    /// at a function's first write (plan and apply in one run); `None`
+    /// re-reads always (a saved plan).
+    pub reuse_reads_for: Option<Duration>,
 }
 
 impl ApplyOptions {
@@ -75,6 +79,7 @@ impl Default for ApplyOptions {
             poll_interval: Duration::from_secs(1),
             stop: Arc::new(AtomicBool::new(false)),
             fixed_now: None,
+            reuse_reads_for: None,
         }
     }
 }
@@ -289,8 +294,23 @@ async fn run_steps(
         .map(|(f, _)| f)
         .map_err(|e| Failure::new("InvalidPlan", e.to_string()))?;
     // Re-read before the first write: PutRuntimeManagementConfig has no
-    // RevisionId, so this comparison is its only guard.
-    let mut live: Live = lambda.read(&function, fp.qualifier).await?;
+    // RevisionId, so this comparison is its only guard. GetFunction always
+    // (its own quota bucket); the runtime management read, from the shared
+    // 15/s bucket, only when the plan's is older than `reuse_reads_for`.
+    let fresh = opts.reuse_reads_for.is_some_and(|window| {
+        opts.now().duration_since(fp.observed.read_at)
+            <= jiff::SignedDuration::try_from(window).unwrap_or_default()
+    });
+    let mut live: Live = if fresh {
+        let mut live = lambda.get_function(&function, fp.qualifier).await?;
+        live.runtime_management = crate::model::LiveRuntimeManagement {
+            update_runtime_on: fp.observed.update_runtime_on,
+            runtime_version_arn: fp.observed.runtime_version_arn.clone(),
+        };
+        live
+    } else {
+        lambda.read(&function, fp.qualifier).await?
+    };
     if live.last_update_status.as_deref() == Some("InProgress") {
         hook.waiting(&fp.address, "an update in progress");
         live = wait_successful(fp, &function, lambda, opts).await?;
@@ -300,7 +320,7 @@ async fn run_steps(
     }
     if let Some(why) = fp
         .observed
-        .first_difference(&Observed::of(&live, store.salt()))
+        .first_difference(&Observed::of(&live, store.salt(), opts.now()))
     {
         return Err(changed_since_plan(why));
     }

@@ -318,11 +318,25 @@ impl Lambda {
         exp.mul_f64(jitter)
     }
 
-    /// GetFunction for the version, then GetRuntimeManagementConfig for it:
+    /// GetFunction and GetRuntimeManagementConfig for the version, together:
     /// exactly two calls per function, one from each quota bucket.
     pub async fn read(&self, function: &FunctionRef, qualifier: Qualifier) -> Result<Live, Error> {
-        let mut live = self.get_function(function, qualifier).await?;
-        live.runtime_management = self.get_runtime_management(function, qualifier).await?;
+        // The two reads come from different quota buckets: send them at once.
+        let (live, rm) = tokio::join!(
+            self.get_function(function, qualifier),
+            self.get_runtime_management(function, qualifier)
+        );
+        let mut live = live?;
+        live.runtime_management = match rm {
+            Ok(rm) => rm,
+            // A container image has no runtime management: Lambda refuses
+            // the read. It is what the image's own runtime gives it.
+            Err(_) if live.package_type == "Image" => LiveRuntimeManagement {
+                update_runtime_on: UpdateRuntimeOn::Auto,
+                runtime_version_arn: None,
+            },
+            Err(e) => return Err(e),
+        };
         Ok(live)
     }
 

@@ -154,6 +154,9 @@ async fn run_with(
         update_timeout: args.update_timeout,
         stop: stop.clone(),
         fixed_now: global.now.is_some().then(|| global.now()).transpose()?,
+        // Planned a moment ago in this run: the guard read of each function's
+        // mode need not be repeated (a saved plan's always is).
+        reuse_reads_for: args.planfile.is_none().then_some(Duration::from_secs(60)),
         ..ApplyOptions::default()
     };
     let environment: apply::Environment = desired
@@ -167,7 +170,7 @@ async fn run_with(
     interrupt.abort();
     drop(graceful);
     drop(hook);
-    print_summary(&report, json);
+    print_summary(&report, json, lambda.stats(), global.verbose > 0);
     Ok(if super::interrupt::interrupted() {
         ExitCode::from(super::interrupt::EXIT_CODE)
     } else if report.ok() && !stop.load(Ordering::SeqCst) {
@@ -230,7 +233,43 @@ fn confirm() -> Result<(), crate::Error> {
     }
 }
 
-fn print_summary(report: &ApplyReport, json: bool) {
+/// The calls a run made, by operation and by quota bucket (GetFunction has
+/// its own; every other control-plane call shares one 15/s bucket), and the
+/// 429s Lambda answered.
+fn calls_json(stats: &crate::aws::Stats) -> serde_json::Value {
+    let calls = stats.calls();
+    let (own, shared): (u64, u64) = calls.iter().fold((0, 0), |(o, s), (op, n)| {
+        if crate::aws::RateLimits::own_bucket(op) {
+            (o + n, s)
+        } else {
+            (o, s + n)
+        }
+    });
+    serde_json::json!({
+        "by_operation": calls,
+        "by_bucket": { "GetFunction": own, "shared": shared },
+        "throttled": stats.throttled(),
+        "retries": stats.retries(),
+    })
+}
+
+fn print_summary(report: &ApplyReport, json: bool, stats: &crate::aws::Stats, verbose: bool) {
+    if verbose && !json {
+        let c = calls_json(stats);
+        eprintln!(
+            "calls: {} (GetFunction bucket {}, shared 15/s bucket {}); {} throttled (429), {} retried",
+            stats
+                .calls()
+                .iter()
+                .map(|(op, n)| format!("{op} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            c["by_bucket"]["GetFunction"],
+            c["by_bucket"]["shared"],
+            stats.throttled(),
+            stats.retries()
+        );
+    }
     let failures: Vec<&FunctionResult> = report
         .functions
         .iter()
@@ -242,6 +281,7 @@ fn print_summary(report: &ApplyReport, json: bool) {
             "changed": report.changed(),
             "failed": report.failed(),
             "skipped": report.skipped(),
+            "calls": calls_json(stats),
             "failures": failures.iter().map(|f| match &f.status {
                 FunctionStatus::Failed { code, message } => serde_json::json!({
                     "address": f.address.to_string(), "code": code, "message": message,

@@ -403,7 +403,7 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
             }
             None => continue,
         };
-        let observed = Observed::of(live, input.salt);
+        let observed = Observed::of(live, input.salt, input.now);
         match diff_function(
             &FunctionInput {
                 desired,

@@ -79,7 +79,7 @@ fn plan(d: &DesiredFunction, r: Option<&Recorded>, l: &Live) -> Result<FunctionP
         &FunctionInput {
             desired: d,
             recorded: r,
-            observed: &Observed::of(l, &salt),
+            observed: &Observed::of(l, &salt, jiff::Timestamp::UNIX_EPOCH),
         },
         &Context {
             salt: &salt,
@@ -440,7 +440,7 @@ fn preconditions_name_the_field_that_changed() {
     let l = live(Auto, None, "python3.11", 256);
     let p = plan(&d, None, &l).unwrap();
     let salt = Salt("salt".into());
-    let seen = |l: &Live| Observed::of(l, &salt);
+    let seen = |l: &Live| Observed::of(l, &salt, jiff::Timestamp::UNIX_EPOCH);
     assert_eq!(p.observed.first_difference(&seen(&l)), None);
     let mut changed = l.clone();
     changed.configuration.memory_size = Some(1024);

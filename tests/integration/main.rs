@@ -9,6 +9,7 @@ mod config_fuzz; // the loader never panics on random or mutated input (proptest
 mod config_validate; // rtm validate: the invalid corpus, examples, variables, formats
 mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands
 mod examples; // every example plans and applies against --sandbox; the README sample validates
+mod fleets; // accounts, regions, and the calls each function costs in the shared quota bucket
 mod hardening; // regressions found trying rtm as a new user, a pipeline and an attacker would
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
 mod render_snapshots; // human and Markdown plans as a reviewer sees them (insta)
