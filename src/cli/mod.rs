@@ -8,6 +8,8 @@ mod fmt;
 mod import;
 pub mod interrupt;
 mod plan;
+mod policy;
+mod report;
 mod rollback;
 mod session;
 mod sim;
@@ -130,6 +132,14 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     /// Adopt live functions: write HCL for them and record them as applied.
     Import(import::ImportArgs),
+    /// Who must act: which functions are not getting runtime patches, and
+    /// whose job it is (exit 2 with --fail-on-violation when a policy
+    /// threshold is crossed).
+    Report(report::ReportArgs),
+    /// Policies for high-compliance accounts (the SCP that keeps functions
+    /// on Auto).
+    #[command(subcommand)]
+    Policy(policy::PolicyArgs),
     /// Read or prune the state (no Lambda call).
     #[command(subcommand)]
     State(state::StateArgs),
@@ -169,6 +179,8 @@ pub fn run() -> ExitCode {
         Command::Drift(args) => drift::run(&cli.global, args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
         Command::Import(args) => import::run(&cli.global, args),
+        Command::Report(args) => report::run(&cli.global, args),
+        Command::Policy(args) => policy::run(&cli.global, args),
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
     };
@@ -196,6 +208,7 @@ impl Command {
             Command::Plan(a) => ("plan", a.format),
             Command::Show(a) => ("show", a.format),
             Command::Drift(a) => ("drift", a.format),
+            Command::Report(a) => ("report", a.format),
             Command::Apply(a) if a.format == apply::ApplyFormat::Json => ("apply", Format::Json),
             _ => return None,
         };

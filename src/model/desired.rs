@@ -28,6 +28,16 @@ pub struct Policy {
     pub allow_manual: bool,
     pub max_pin_days: Option<u32>,
     pub forbidden_runtimes: Vec<String>,
+    /// FunctionUpdate functions must have been updated at most this long ago.
+    pub max_function_update_age_days: Option<u32>,
+    /// Container images must have been deployed at most this long ago.
+    pub max_image_age_days: Option<u32>,
+    /// Warn this long before a runtime's deprecation date.
+    pub deprecation_warning_days: u32,
+    /// The principals allowed to pin (the SCP's exceptions).
+    pub manual_exception_roles: Vec<String>,
+    /// Deprecation dates overriding rtm's table, by runtime identifier.
+    pub runtime_deprecations: BTreeMap<String, jiff::civil::Date>,
 }
 
 impl Default for Policy {
@@ -36,6 +46,11 @@ impl Default for Policy {
             allow_manual: true,
             max_pin_days: None,
             forbidden_runtimes: Vec::new(),
+            max_function_update_age_days: None,
+            max_image_age_days: None,
+            deprecation_warning_days: 90,
+            manual_exception_roles: Vec::new(),
+            runtime_deprecations: BTreeMap::new(),
         }
     }
 }

@@ -22,8 +22,8 @@ pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{Live, LiveRuntimeManagement};
 pub use recorded::{ObservedRuntimeVersion, Recorded, Salt, Sighting, StoredValue};
 pub use runtime::{
-    DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIMES, RuntimeVersionArn,
-    RuntimeVersionArnError, UpdateRuntimeOn,
+    DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIME_DEPRECATIONS, RUNTIMES,
+    RuntimeVersionArn, RuntimeVersionArnError, UpdateRuntimeOn, deprecation_date,
 };
 
 /// A value of one managed attribute, as compared by the diff and stored in state.

@@ -9,6 +9,7 @@ mod diff;
 pub mod drift;
 mod file;
 mod observed;
+pub mod report;
 mod request;
 mod verify;
 

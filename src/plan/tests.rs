@@ -50,6 +50,7 @@ fn live(mode: UpdateRuntimeOn, pinned: Option<char>, runtime: &str, memory: i64)
         architecture: "x86_64".into(),
         last_update_status: Some("Successful".into()),
         last_update_status_reason_code: None,
+        last_modified: Some("2026-11-01T10:00:00.000+0000".into()),
         configuration: Configuration {
             runtime: Some(runtime.into()),
             memory_size: Some(memory),

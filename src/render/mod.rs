@@ -7,6 +7,7 @@ pub mod failure;
 mod human;
 mod json;
 mod markdown;
+pub mod report;
 mod style;
 
 pub use human::plan as human_plan;
