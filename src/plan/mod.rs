@@ -354,6 +354,65 @@ pub fn orphan_warning(records: &BTreeMap<Address, Recorded>, desired: &Desired) 
     })
 }
 
+/// The customer's side of the shared-responsibility model, as plan
+/// warnings: a policy threshold the function crosses (a stale
+/// FunctionUpdate, a long pin, an old image, a deprecated runtime), and a
+/// configuration that moves it to a runtime past its deprecation date.
+fn policy_warnings(
+    desired: &crate::model::DesiredFunction,
+    recorded: Option<&Recorded>,
+    live: &Live,
+    policy: &crate::model::Policy,
+    now: jiff::Timestamp,
+) -> Vec<PlanDiagnostic> {
+    let pin_until = desired
+        .runtime_management
+        .as_ref()
+        .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
+        .and_then(|rm| rm.pin_until);
+    let r = report::classify(
+        &report::ReportInput {
+            address: Some(&desired.address),
+            live,
+            recorded,
+            pin_until,
+        },
+        policy,
+        now,
+    );
+    let warn = |message: String| PlanDiagnostic {
+        severity: Severity::Warning,
+        address: Some(desired.address.clone()),
+        message,
+    };
+    let mut out: Vec<PlanDiagnostic> = r
+        .violations
+        .iter()
+        // The pin's own expiry is planned (back to Auto), not a warning;
+        // nor is a deprecated runtime the configuration is moving off.
+        .filter(|v| v.kind != "pin_expired")
+        .filter(|v| {
+            v.kind != "deprecated_runtime"
+                || desired
+                    .configuration
+                    .runtime
+                    .as_ref()
+                    .is_none_or(|want| Some(want) == live.configuration.runtime.as_ref())
+        })
+        .map(|v| warn(format!("past policy: {}", v.message)))
+        .collect();
+    if let Some(want) = &desired.configuration.runtime
+        && Some(want) != live.configuration.runtime.as_ref()
+        && let Some(date) = crate::model::deprecation_date(want, &policy.runtime_deprecations)
+        && date < now.to_zoned(jiff::tz::TimeZone::UTC).date()
+    {
+        out.push(warn(format!(
+            "this change moves the function to {want}, deprecated since {date}: it gets no more security patches"
+        )));
+    }
+    out
+}
+
 /// Computes the plan. Pure: the same input always gives the same plan.
 pub fn build(input: &BuildInput<'_>) -> Plan {
     let ctx = Context {
@@ -405,6 +464,13 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
             None => continue,
         };
         let observed = Observed::of(live, input.salt, input.now);
+        diagnostics.extend(policy_warnings(
+            desired,
+            recorded,
+            live,
+            &input.desired.policy,
+            input.now,
+        ));
         match diff_function(
             &FunctionInput {
                 desired,
