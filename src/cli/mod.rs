@@ -10,13 +10,14 @@ mod plan;
 mod rollback;
 mod session;
 mod sim;
+mod single_dash;
 mod state;
 mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -139,9 +140,12 @@ pub enum Command {
 
 /// Parses the command line, runs the command, and returns its exit code.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
+            // `-var x=1` reached clap as `-v -a -r`: name what was typed.
+            let e = single_dash::hint(&Cli::command(), &argv, &e).unwrap_or(e);
             // clap's own exit() would skip destructors (and sled's flush).
             let _ = e.print();
             return match e.kind() {
