@@ -17,7 +17,7 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +35,7 @@ pub struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Configuration directory: every *.rtm.hcl file in it is read, in name order.
     #[arg(
@@ -42,14 +43,15 @@ pub struct GlobalArgs {
         long = "dir",
         global = true,
         default_value = ".",
-        value_name = "DIR"
+        value_name = "DIR",
+        value_hint = ValueHint::DirPath
     )]
     pub dir: PathBuf,
     /// Set a variable: --var env=dev (repeatable).
     #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
     /// Read variables from an HCL file of NAME = VALUE lines (repeatable).
-    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    #[arg(long = "var-file", global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub var_files: Vec<PathBuf>,
     /// When to use colour; NO_COLOR in the environment always wins.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -58,7 +60,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// State directory [default: DIR/state].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub state: Option<PathBuf>,
     /// AWS region (overrides `settings.region` and the AWS config chain).
     #[arg(long, global = true, env = "RTM_REGION")]
@@ -67,7 +69,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub profile: Option<String>,
     /// Lambda endpoint (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_LAMBDA work too).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_hint = ValueHint::Url)]
     pub endpoint_url: Option<String>,
     /// Run against an in-process Lambda emulator with its data in STATE/sandbox
     /// (seeded on first use from DIR/sandbox.json): no AWS account needed.

@@ -1,5 +1,6 @@
-//! Terraform habits: single-dash flags (`-var x=1`, `-out=f`, `-json`) get
-//! a hint naming the two-dash flag.
+//! Terraform habits and the command line's finish: single-dash flags get a
+//! hint naming the two-dash flag, the "Global options" help heading and a
+//! described `--format` everywhere.
 
 use crate::support::Rtm;
 
@@ -144,4 +145,101 @@ fn a_short_flag_rtm_lacks_keeps_clap_s_own_error() {
     // After `--` nothing is a flag, so nothing is hinted at.
     let out = rtm(&["plan", "--", "-out=f"]).expect_code(1);
     assert!(!out.stderr.contains("two dashes"), "{}", out.stderr);
+}
+
+/// Every command and subcommand `rtm --help` lists, as argument lists
+/// (`["state", "list"]`), found by walking the help itself.
+fn commands() -> Vec<Vec<String>> {
+    fn walk(path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        let mut args = path.clone();
+        args.push("--help".into());
+        let help = Rtm::new().args(args).run().expect_code(0).stdout;
+        let names: Vec<String> = help
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .filter(|name| name != "help")
+            .collect();
+        for name in names {
+            let mut sub = path.clone();
+            sub.push(name);
+            out.push(sub.clone());
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(Vec::new(), &mut out);
+    out
+}
+
+/// The help text with its wrapping undone, so a phrase can be found whatever
+/// the terminal width.
+fn unwrapped(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn help_shows_global_options_under_their_own_heading() {
+    for args in [
+        vec!["--help"],
+        vec!["plan", "--help"],
+        vec!["state", "list", "--help"],
+    ] {
+        let help = rtm(&args).expect_code(0).stdout;
+        let (own, global) = help
+            .split_once("\nGlobal options:\n")
+            .unwrap_or_else(|| panic!("rtm {args:?}: no Global options heading:\n{help}"));
+        for flag in [
+            "--dir <DIR>",
+            "--var <NAME=VALUE>",
+            "--lock-timeout",
+            "--sandbox",
+        ] {
+            assert!(
+                global.contains(flag),
+                "rtm {args:?}: {flag} under Global options"
+            );
+            assert!(
+                !own.contains(flag),
+                "rtm {args:?}: {flag} only under Global options"
+            );
+        }
+        assert!(own.contains("--help"), "rtm {args:?}");
+    }
+    let plan = rtm(&["plan", "--help"]).stdout;
+    let (own, _) = plan.split_once("Global options:").expect("heading");
+    assert!(own.contains("--detailed-exitcode"), "{own}");
+}
+
+#[test]
+fn every_format_flag_says_what_each_format_is_for() {
+    let mut with_format = Vec::new();
+    for command in commands() {
+        let mut args = command.clone();
+        args.push("--help".into());
+        let help = unwrapped(&Rtm::new().args(args).run().expect_code(0).stdout);
+        let Some((_, rest)) = help.split_once("--format <FORMAT> ") else {
+            continue;
+        };
+        with_format.push(command.join(" "));
+        let (description, values) = rest
+            .split_once("[possible values: ")
+            .unwrap_or_else(|| panic!("rtm {command:?}: --format lists its values: {rest}"));
+        let values = values.split(']').next().expect("a list");
+        for value in values.split(", ") {
+            assert!(
+                description.contains(&format!("{value}: ")),
+                "rtm {command:?} --format describes {value}: {description}"
+            );
+        }
+    }
+    for expected in ["validate", "plan", "show", "apply", "drift", "state list"] {
+        assert!(
+            with_format.iter().any(|c| c == expected),
+            "rtm {expected} has --format: {with_format:?}"
+        );
+    }
 }
