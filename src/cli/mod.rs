@@ -3,6 +3,7 @@
 //! arguments, calls the library, renders, and returns an exit code.
 
 mod apply;
+mod completion;
 mod drift;
 mod fmt;
 mod import;
@@ -138,6 +139,10 @@ pub enum Command {
     /// Run the Lambda control-plane emulator or drive its admin API.
     #[command(subcommand)]
     Sim(sim::SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(completion::CompletionArgs),
+    /// Print the manual page (roff), or write one page per command.
+    Man(completion::ManArgs),
 }
 
 /// Parses the command line, runs the command, and returns its exit code.
@@ -171,6 +176,8 @@ pub fn run() -> ExitCode {
         Command::Import(args) => import::run(&cli.global, args),
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
+        Command::Completion(args) => completion::completion(args),
+        Command::Man(args) => completion::man(args),
     };
     if std::env::var_os("RTM_REPORT_PEAK_MEMORY").is_some() {
         report_peak_memory();

@@ -1,8 +1,10 @@
 //! Terraform habits and the command line's finish: single-dash flags get a
-//! hint naming the two-dash flag, the "Global options" help heading and a
-//! described `--format` everywhere.
+//! hint naming the two-dash flag, `rtm completion SHELL`, `rtm man`, the
+//! "Global options" help heading and a described `--format` everywhere.
+use std::io::Read;
+use std::process::{Command, Stdio};
 
-use crate::support::Rtm;
+use crate::support::{RTM, Rtm};
 
 fn rtm(args: &[&str]) -> crate::support::Output {
     Rtm::new().args(args.iter().copied()).run()
@@ -242,4 +244,158 @@ fn every_format_flag_says_what_each_format_is_for() {
             "rtm {expected} has --format: {with_format:?}"
         );
     }
+}
+
+#[test]
+fn completion_scripts_for_every_shell_name_the_commands() {
+    let all = commands();
+    let top: Vec<&str> = all
+        .iter()
+        .filter(|c| c.len() == 1)
+        .map(|c| c[0].as_str())
+        .collect();
+    for expected in ["plan", "apply", "drift", "state", "completion", "man"] {
+        assert!(top.contains(&expected), "{expected} in {top:?}");
+    }
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = rtm(&["completion", shell]).expect_code(0);
+        assert!(
+            out.stdout.len() > 1000,
+            "{shell}: {} bytes",
+            out.stdout.len()
+        );
+        assert_eq!(out.stderr, "", "{shell}");
+        for command in &all {
+            let name = command.last().expect("a name");
+            assert!(
+                out.stdout.contains(name.as_str()),
+                "the {shell} script mentions {command:?}"
+            );
+        }
+        // fish spells a long flag `-l auto-approve`.
+        for flag in ["auto-approve", "detailed-exitcode", "var-file"] {
+            assert!(out.stdout.contains(flag), "the {shell} script has --{flag}");
+        }
+    }
+}
+
+#[test]
+fn the_bash_completion_script_parses_and_registers_rtm() {
+    let out = rtm(&["completion", "bash"]).expect_code(0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("rtm.bash");
+    std::fs::write(&script, &out.stdout).expect("write");
+    let Ok(syntax) = Command::new("bash").arg("-n").arg(&script).output() else {
+        eprintln!("bash is not installed: only the script's text was checked");
+        return;
+    };
+    assert!(
+        syntax.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let registered = Command::new("bash")
+        .arg("-c")
+        .arg(format!("source '{}' && complete -p rtm", script.display()))
+        .output()
+        .expect("bash");
+    let text = String::from_utf8_lossy(&registered.stdout);
+    assert!(
+        registered.status.success() && text.contains(" rtm"),
+        "complete -p rtm: {text}{}",
+        String::from_utf8_lossy(&registered.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_shell_is_a_usage_error_naming_the_shells() {
+    let out = rtm(&["completion", "tcsh"]).expect_code(1);
+    assert!(
+        out.stderr.contains("invalid value 'tcsh'"),
+        "{}",
+        out.stderr
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        assert!(out.stderr.contains(shell), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn completion_to_a_closed_pipe_exits_quietly() {
+    // `rtm completion bash | head -1`: the script is larger than a pipe's
+    // buffer, so rtm is still writing when the reader goes away.
+    let mut child = Command::new(RTM)
+        .args(["completion", "bash"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rtm");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the script's first bytes");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait rtm");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn the_man_page_lists_every_command_and_the_global_options() {
+    let out = rtm(&["man"]).expect_code(0);
+    let page = out.stdout;
+    assert!(page.contains(".TH rtm 1"), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    assert!(page.contains(".SH \"GLOBAL OPTIONS\""), "{page}");
+    assert!(page.contains("\\fB\\-\\-var\\-file\\fR"), "{page}");
+    for command in commands().iter().filter(|c| c.len() == 1) {
+        let entry = format!("rtm\\-{}(1)", command[0]);
+        assert!(page.contains(&entry), "{entry} in\n{page}");
+    }
+    // Through grep, as a user would look.
+    let grep = Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{RTM}' man | grep -c 'rtm\\\\-drift(1)'"))
+        .output();
+    if let Ok(grep) = grep {
+        assert_eq!(String::from_utf8_lossy(&grep.stdout).trim(), "1");
+    }
+}
+
+#[test]
+fn man_out_dir_writes_one_page_per_command() {
+    let mut run = Rtm::new().args(["man", "--out-dir", "man/man1"]);
+    let out = run.run().expect_code(0);
+    let dir = run.path().join("man/man1");
+    let mut expected = vec!["rtm.1".to_owned()];
+    for command in commands() {
+        expected.push(format!("rtm-{}.1", command.join("-")));
+    }
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the directory was created")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    expected.sort();
+    assert_eq!(written, expected);
+    // stdout names each page written, one a line.
+    assert_eq!(out.stdout.lines().count(), expected.len(), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.ends_with("man/man1/rtm-plan.1"))
+    );
+    let plan = std::fs::read_to_string(dir.join("rtm-plan.1")).expect("rtm-plan.1");
+    assert!(plan.contains("\\-\\-detailed\\-exitcode"), "{plan}");
+    let list = std::fs::read_to_string(dir.join("rtm-state-list.1")).expect("rtm-state-list.1");
+    assert!(list.contains(".TH rtm-state-list 1"), "{list}");
 }
