@@ -18,8 +18,8 @@ use crate::state::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
-    /// human: a report for a person or a cron mail; json: a versioned
-    /// document for alerting pipelines; markdown: a chat or issue message.
+    /// human: a report for a person or a cron job's mail; json: one document
+    /// for alerting pipelines; markdown: a chat or issue message.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Limit the check to these addresses; repeatable.

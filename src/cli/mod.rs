@@ -3,6 +3,7 @@
 //! arguments, calls the library, renders, and returns an exit code.
 
 mod apply;
+mod completion;
 mod drift;
 mod fmt;
 mod import;
@@ -13,13 +14,14 @@ mod report;
 mod rollback;
 mod session;
 mod sim;
+mod single_dash;
 mod state;
 mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +39,7 @@ pub struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Configuration directory: every *.rtm.hcl file in it is read, in name order.
     #[arg(
@@ -44,14 +47,15 @@ pub struct GlobalArgs {
         long = "dir",
         global = true,
         default_value = ".",
-        value_name = "DIR"
+        value_name = "DIR",
+        value_hint = ValueHint::DirPath
     )]
     pub dir: PathBuf,
     /// Set a variable: --var env=dev (repeatable).
     #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
     /// Read variables from an HCL file of NAME = VALUE lines (repeatable).
-    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    #[arg(long = "var-file", global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub var_files: Vec<PathBuf>,
     /// When to use colour; NO_COLOR in the environment always wins.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -60,7 +64,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// State directory [default: DIR/state].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub state: Option<PathBuf>,
     /// AWS region (overrides `settings.region` and the AWS config chain).
     #[arg(long, global = true, env = "RTM_REGION")]
@@ -69,7 +73,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub profile: Option<String>,
     /// Lambda endpoint (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_LAMBDA work too).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_hint = ValueHint::Url)]
     pub endpoint_url: Option<String>,
     /// Run against an in-process Lambda emulator with its data in STATE/sandbox
     /// (seeded on first use from DIR/sandbox.json): no AWS account needed.
@@ -146,13 +150,20 @@ pub enum Command {
     /// Run the Lambda control-plane emulator or drive its admin API.
     #[command(subcommand)]
     Sim(sim::SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(completion::CompletionArgs),
+    /// Print the manual page (roff), or write one page per command.
+    Man(completion::ManArgs),
 }
 
 /// Parses the command line, runs the command, and returns its exit code.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
+            // `-var x=1` reached clap as `-v -a -r`: name what was typed.
+            let e = single_dash::hint(&Cli::command(), &argv, &e).unwrap_or(e);
             // clap's own exit() would skip destructors (and sled's flush).
             let _ = e.print();
             return match e.kind() {
@@ -183,6 +194,8 @@ pub fn run() -> ExitCode {
         Command::Policy(args) => policy::run(&cli.global, args),
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
+        Command::Completion(args) => completion::completion(args),
+        Command::Man(args) => completion::man(args),
     };
     if std::env::var_os("RTM_REPORT_PEAK_MEMORY").is_some() {
         report_peak_memory();

@@ -16,6 +16,8 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes (0: none, 1: error).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// human: the plan for a terminal; json: one document for scripts and
+    /// policy checks; markdown: a pull-request comment.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Limit the plan to these addresses (function.NAME selects every
@@ -28,6 +30,8 @@ pub struct PlanArgs {
 pub struct ShowArgs {
     /// A plan file saved with `rtm plan --out`.
     pub file: PathBuf,
+    /// human: the plan for a terminal; json: one document for scripts and
+    /// policy checks; markdown: a pull-request comment.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }

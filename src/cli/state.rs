@@ -18,12 +18,14 @@ pub enum StateFormat {
 pub enum StateArgs {
     /// List the addresses in state, with the state's serial and lineage.
     List {
+        /// human: for reading; json: one document for scripts.
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },
     /// Show one address's record (sensitive values only as hashes).
     Show {
         address: String,
+        /// human: for reading; json: one document for scripts.
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },
@@ -40,6 +42,7 @@ pub enum StateArgs {
     /// The runtime versions observed on an address.
     History {
         address: String,
+        /// human: for reading; json: one document for scripts.
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },

@@ -16,7 +16,8 @@ pub enum ValidateFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Output format.
+    /// human: each diagnostic with its source lines, for a person; json: one
+    /// document with every diagnostic and its location, for editors and CI.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
     pub format: ValidateFormat,
 }
