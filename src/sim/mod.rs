@@ -7,8 +7,10 @@
 //!
 //! Layout: `server` (routes, middleware) -> `operations` (one async function
 //! per Lambda operation) and `admin` (`/_sim/`); `protocol` is the one place
-//! errors become responses; `names`, `catalogue`, `records`, `responses` hold
-//! Lambda's rules and shapes; `store` is storage only; `faults` is the gate
+//! errors become responses; `shapes` checks a request's JSON against the
+//! request shapes of `request_shapes` (botocore's model, written out);
+//! `names`, `catalogue`, `records`, `responses` hold Lambda's rules and
+//! shapes; `store` is storage only; `faults` is the gate
 //! of quotas, latency and injected errors; `seed` fills an empty store.
 
 mod admin;
@@ -18,9 +20,11 @@ mod names;
 mod operations;
 mod protocol;
 mod records;
+mod request_shapes;
 mod responses;
 mod seed;
 mod server;
+mod shapes;
 mod store;
 
 pub use faults::Settings;

@@ -21,6 +21,8 @@ pub enum ApiError {
         retry_after_seconds: u64,
     },
     Service(String),
+    /// A code-signing configuration that does not exist (the emulator serves none).
+    CodeSigningConfigNotFound(String),
     /// Another account's ARN: Lambda answers 403 with no message.
     AccessDenied,
     /// A body over the operation's limit. Lambda answers 413 with the type
@@ -49,6 +51,7 @@ impl ApiError {
             ApiError::PreconditionFailed => "PreconditionFailedException",
             ApiError::TooManyRequests { .. } => "TooManyRequestsException",
             ApiError::Service(_) => "ServiceException",
+            ApiError::CodeSigningConfigNotFound(_) => "CodeSigningConfigNotFoundException",
             ApiError::AccessDenied => "AccessDeniedException",
             ApiError::RequestTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::NotImplemented { .. } => "NotImplementedException",
@@ -59,7 +62,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::InvalidParameterValue(_) | ApiError::Validation(_) => StatusCode::BAD_REQUEST,
-            ApiError::ResourceNotFound(_) | ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
+            ApiError::ResourceNotFound(_)
+            | ApiError::CodeSigningConfigNotFound(_)
+            | ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
             ApiError::ResourceConflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -75,6 +80,7 @@ impl ApiError {
             ApiError::InvalidParameterValue(m)
             | ApiError::Validation(m)
             | ApiError::ResourceNotFound(m)
+            | ApiError::CodeSigningConfigNotFound(m)
             | ApiError::ResourceConflict(m)
             | ApiError::Service(m)
             | ApiError::RequestTooLarge(m)
@@ -92,6 +98,7 @@ impl ApiError {
     fn message_key(&self) -> &'static str {
         match self {
             ApiError::ResourceNotFound(_)
+            | ApiError::CodeSigningConfigNotFound(_)
             | ApiError::Service(_)
             | ApiError::AccessDenied
             | ApiError::NotImplemented { .. }
@@ -165,6 +172,13 @@ impl Violations {
         ));
     }
 
+    /// A violation by a sensitive value, which AWS never echoes.
+    pub fn add_unshown(&mut self, member: &str, constraint: &str) {
+        self.0.push(format!(
+            "Value at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
     pub fn add_null(&mut self, member: &str) {
         self.0.push(format!(
             "Value null at '{member}' failed to satisfy constraint: Member must not be null"
@@ -191,41 +205,12 @@ impl Violations {
         }
     }
 
-    pub fn range(&mut self, value: i64, member: &str, min: i64, max: i64) {
-        if value < min {
-            self.add(
-                &value.to_string(),
-                member,
-                &format!("Member must have value greater than or equal to {min}"),
-            );
-        } else if value > max {
-            self.add(
-                &value.to_string(),
-                member,
-                &format!("Member must have value less than or equal to {max}"),
-            );
-        }
-    }
-
     pub fn pattern(&mut self, value: &str, member: &str, re: &regex::Regex, shown: &str) {
         if !re.is_match(value) {
             self.add(
                 value,
                 member,
                 &format!("Member must satisfy regular expression pattern: {shown}"),
-            );
-        }
-    }
-
-    pub fn one_of(&mut self, value: &str, member: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            self.add(
-                value,
-                member,
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    allowed.join(", ")
-                ),
             );
         }
     }

@@ -25,9 +25,117 @@ pub struct Config {
     pub tracing_mode: String,
     pub layers: Vec<String>,
     pub kms_key_arn: Option<String>,
-    /// Settings passed through as given: VpcConfig, DeadLetterConfig,
-    /// FileSystemConfigs, ImageConfig, SnapStart, LoggingConfig.
-    pub passthrough: BTreeMap<String, serde_json::Value>,
+    /// The structured settings. Stores written before they were typed hold
+    /// them, in the same JSON, under `passthrough`.
+    #[serde(default, alias = "passthrough")]
+    pub nested: NestedSettings,
+}
+
+/// The structured settings of a version, typed as Lambda's model types
+/// them; in JSON (as requests send them and sled keeps them) they use
+/// Lambda's member names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NestedSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_system_configs: Vec<FileSystemConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_config: Option<ImageConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snap_start: Option<SnapStart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<LoggingConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durable_config: Option<DurableConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenancy_config: Option<TenancyConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcConfig {
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_allowed_for_dual_stack: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FileSystemConfig {
+    // Required by the shape: a body without them never gets this far.
+    #[serde(default)]
+    pub arn: String,
+    #[serde(default)]
+    pub local_mount_path: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapStart {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DurableConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_period_in_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_timeout: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TenancyConfig {
+    #[serde(default)]
+    pub tenant_isolation_mode: String,
+}
+
+/// An alias's weighted routing: extra version number -> weight (0..1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoutingConfig {
+    #[serde(default)]
+    pub additional_version_weights: BTreeMap<String, f64>,
 }
 
 impl Config {
@@ -47,7 +155,7 @@ impl Config {
             tracing_mode: "PassThrough".into(),
             layers: Vec::new(),
             kms_key_arn: None,
-            passthrough: BTreeMap::new(),
+            nested: NestedSettings::default(),
         }
     }
 }
@@ -73,8 +181,6 @@ pub enum UpdateRuntimeOn {
 }
 
 impl UpdateRuntimeOn {
-    pub const VALUES: &[&str] = &["Auto", "Manual", "FunctionUpdate"];
-
     pub fn as_str(self) -> &'static str {
         match self {
             UpdateRuntimeOn::Auto => "Auto",
@@ -151,7 +257,8 @@ pub struct AliasRecord {
     pub name: String,
     pub function_version: String,
     pub description: String,
-    pub routing_config: Option<serde_json::Value>,
+    /// Stored, as Lambda's JSON, since before it was typed.
+    pub routing_config: Option<RoutingConfig>,
     pub revision_id: String,
 }
 

@@ -3,8 +3,6 @@
 //! here wrote.
 
 use aws_sdk_lambda::Client;
-use aws_sdk_lambda::config::http::HttpResponse;
-use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Environment, FunctionCode, FunctionVersion, LastUpdateStatus, PackageType, Runtime, State,
@@ -12,24 +10,9 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::json;
 
-use crate::support::sim::{ROLE, SimProcess, admin, empty_zip, sdk};
+use crate::support::sim::{ROLE, SimProcess, admin, empty_zip, failure, sdk};
 
 const REGION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function";
-
-/// (HTTP status, error code, message) of a failed call.
-fn failure<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: SdkError<E, HttpResponse>,
-) -> (u16, String, String) {
-    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
-    let se = e
-        .as_service_error()
-        .unwrap_or_else(|| panic!("not a service error: {e:?}"));
-    (
-        status,
-        se.code().unwrap_or_default().to_owned(),
-        se.message().unwrap_or_default().to_owned(),
-    )
-}
 
 async fn create_zip(c: &Client, name: &str, runtime: Runtime) {
     c.create_function()

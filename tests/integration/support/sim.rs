@@ -100,6 +100,21 @@ pub async fn sdk(url: &str, retries: bool) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&conf)
 }
 
+/// (HTTP status, error code, message) of a failed SDK call.
+pub fn failure<E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug>(
+    e: aws_sdk_lambda::error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>,
+) -> (u16, String, String) {
+    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+    let se = e
+        .as_service_error()
+        .unwrap_or_else(|| panic!("not a service error: {e:?}"));
+    (
+        status,
+        se.code().unwrap_or_default().to_owned(),
+        se.message().unwrap_or_default().to_owned(),
+    )
+}
+
 /// A response read by `http`.
 #[derive(Debug)]
 pub struct HttpResponse {
@@ -258,6 +273,25 @@ pub fn client_available(program: &str, args: &[&str], install: &str) -> bool {
         eprintln!("skipped: {program} is not available here ({install} to run this test)");
     }
     ok
+}
+
+/// Runs `python3 -c SCRIPT ARGS` with no AWS profile or config file, and
+/// reads the JSON it prints; panics with its stderr when it fails.
+pub fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "python3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Whether the AWS CLI is installed (see [`client_available`]).
