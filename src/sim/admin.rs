@@ -26,10 +26,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::catalogue::{self, CatalogueKey};
-use super::operations::{catalogue_latest, latest_runtime_version};
+use super::emulator::Sim;
+use super::lookups::{catalogue_latest, latest_runtime_version};
 use super::protocol::{ApiError, json_response, parse_body};
 use super::records::{FunctionRecord, InjectedFailure, UpdateRuntimeOn, VersionRecord, now_ms};
-use super::server::Sim;
 
 type Reply = Result<Response, ApiError>;
 

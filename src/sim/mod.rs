@@ -5,27 +5,38 @@
 //! nothing from the rest of the crate, so the emulator and rtm's client side
 //! cannot agree by accident; it never prints (the CLI does).
 //!
-//! Layout: `server` (routes, middleware) -> `operations` (one async function
-//! per Lambda operation) and `admin` (`/_sim/`); `protocol` is the one place
-//! errors become responses; `shapes` checks a request's JSON against the
-//! request shapes of `request_shapes` (botocore's model, written out);
-//! `names`, `catalogue`, `records`, `responses` hold Lambda's rules and
-//! shapes; `store` is storage only; `faults` is the gate
-//! of quotas, latency and injected errors; `seed` fills an empty store.
+//! Layout: `server` (routes, middleware) -> the operations, one async
+//! function each, in `functions`, `versions` and `runtime_management`, and
+//! `admin` (`/_sim/`); they share `emulator::Sim` (store, place, gate).
+//! Requests are read by `inputs` (bodies checked by `shapes` against
+//! `request_shapes`, botocore's model written out), lists paged by `paging`,
+//! functions found by `lookups` after `settling` has completed what time has
+//! completed; `protocol` is the one place errors become responses; `names`,
+//! `catalogue`, `records`, `responses` hold Lambda's rules and shapes;
+//! `store` is storage only; `faults` is the gate of quotas, latency and
+//! injected errors; `seed` fills an empty store. No file imports another
+//! that imports it back.
 
 mod admin;
 mod catalogue;
+mod emulator;
 mod faults;
+mod functions;
+mod inputs;
+mod lookups;
 mod names;
-mod operations;
+mod paging;
 mod protocol;
 mod records;
 mod request_shapes;
 mod responses;
+mod runtime_management;
 mod seed;
 mod server;
+mod settling;
 mod shapes;
 mod store;
+mod versions;
 
 pub use faults::Settings;
 
@@ -121,7 +132,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, Error> {
         region: cfg.region.clone(),
         account: cfg.account.clone(),
     };
-    let sim = Arc::new(server::Sim::new(
+    let sim = Arc::new(emulator::Sim::new(
         store,
         place,
         cfg.settings.clone(),
@@ -164,7 +175,7 @@ fn apply_seed(store: &store::Store, path: &std::path::Path, cfg: &SimConfig) -> 
     let parsed: seed::Seed = serde_json::from_str(&text).map_err(|e| seed_error(e.to_string()))?;
     let mut locked = store.lock();
     let records = seed::records(parsed, &cfg.region, &cfg.account, |key| {
-        operations::catalogue_latest(&locked.memory, key)
+        lookups::catalogue_latest(&locked.memory, key)
     })
     .map_err(seed_error)?;
     locked.put_functions(records)?;

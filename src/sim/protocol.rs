@@ -7,6 +7,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+/// What an operation's handler returns.
+pub type Reply = Result<Response, ApiError>;
+
 /// Every error the emulator answers with, by the code Lambda uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {

@@ -1,12 +1,11 @@
-//! The HTTP server: the shared emulator state, the axum routes of the Lambda
-//! operations and of the admin API, the middleware that stamps
+//! The HTTP server: the axum routes of the Lambda operations and of the
+//! admin API, the middleware that stamps
 //! `x-amzn-RequestId` and passes Lambda requests through the gate, and the
 //! answer for Lambda operations the emulator does not serve. It must not
 //! implement any operation itself. Request headers (Authorization included)
 //! are never logged.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -15,81 +14,41 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::admin;
-use super::faults::{Gate, Settings};
-use super::names::Place;
-use super::operations as op;
+use super::emulator::Sim;
 use super::protocol::ApiError;
-use super::records::InjectedFailure;
-use super::store::Store;
-
-/// Everything the handlers share.
-pub struct Sim {
-    pub store: Store,
-    pub place: Place,
-    pub gate: Gate,
-    /// Failures the admin API asked for, per function name, used by the next update.
-    injected_failures: Mutex<HashMap<String, InjectedFailure>>,
-}
-
-impl Sim {
-    pub fn new(store: Store, place: Place, settings: Settings, fault_seed: Option<u64>) -> Sim {
-        Sim {
-            store,
-            place,
-            gate: Gate::new(settings, fault_seed),
-            injected_failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn settings(&self) -> Settings {
-        self.gate.settings()
-    }
-
-    pub fn inject_failure(&self, function_name: String, failure: InjectedFailure) {
-        self.injected_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(function_name, failure);
-    }
-
-    pub fn take_injected_failure(&self, function_name: &str) -> Option<InjectedFailure> {
-        self.injected_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(function_name)
-    }
-}
+use super::{admin, functions, runtime_management, versions};
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let lambda = Router::new()
         .route(
             "/2015-03-31/functions",
-            get(op::list_functions).post(op::create_function),
+            get(functions::list_functions).post(functions::create_function),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}",
-            get(op::get_function).delete(op::delete_function),
+            get(functions::get_function).delete(functions::delete_function),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/configuration",
-            get(op::get_function_configuration).put(op::update_function_configuration),
+            get(functions::get_function_configuration)
+                .put(functions::update_function_configuration),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/versions",
-            get(op::list_versions_by_function).post(op::publish_version),
+            get(versions::list_versions_by_function).post(versions::publish_version),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/aliases",
-            get(op::list_aliases).post(op::create_alias),
+            get(versions::list_aliases).post(versions::create_alias),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
-            get(op::get_alias),
+            get(versions::get_alias),
         )
         .route(
             "/2021-07-20/functions/{FunctionName}/runtime-management-config",
-            get(op::get_runtime_management_config).put(op::put_runtime_management_config),
+            get(runtime_management::get_runtime_management_config)
+                .put(runtime_management::put_runtime_management_config),
         )
         .fallback(unserved)
         .method_not_allowed_fallback(unserved)
