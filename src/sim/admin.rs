@@ -10,6 +10,7 @@
 //! - `POST /_sim/rollout/phase2` `{"Runtime"?}` -> `{"Moved":[{FunctionName,Version,From,To}]}`
 //! - `GET|PUT /_sim/faults` `{"ThrottleRate","ErrorRate","LatencyMs","UpdateDelayMs","Quotas","QuotaScale"}` (PUT: any subset)
 //! - `POST /_sim/faults/fail-next-update` `{"FunctionName","ReasonCode"?,"Reason"?}`
+//! - `POST /_sim/settle` -> `{"Settled":[FunctionName...]}`: every create and update in flight completes now
 //! - `GET /_sim/stats` -> `{"Calls":{op:n},"TotalCalls","Throttled","ServiceErrors"}`; `DELETE /_sim/stats` resets them.
 
 use std::collections::HashMap;
@@ -28,10 +29,9 @@ use serde_json::{Value, json};
 use super::catalogue::{self, CatalogueKey};
 use super::emulator::Sim;
 use super::lookups::{catalogue_latest, latest_runtime_version};
-use super::protocol::{ApiError, json_response, parse_body};
+use super::protocol::{ApiError, Reply, json_response, parse_body};
 use super::records::{FunctionRecord, InjectedFailure, UpdateRuntimeOn, VersionRecord, now_ms};
-
-type Reply = Result<Response, ApiError>;
+use super::settling::settle_all_at;
 
 pub fn router() -> Router<Arc<Sim>> {
     Router::new()
@@ -41,6 +41,7 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/rollout/phase2", post(phase2))
         .route("/faults", get(get_faults).put(put_faults))
         .route("/faults/fail-next-update", post(fail_next_update))
+        .route("/settle", post(settle_now))
         .route("/stats", get(stats).delete(reset_stats))
 }
 
@@ -351,6 +352,14 @@ async fn fail_next_update(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
         StatusCode::OK,
         &json!({ "FunctionName": f.name, "ReasonCode": reason_code }),
     ))
+}
+
+/// Completes every create and update in flight now, as if its time had
+/// come: a test can hold an update InProgress as long as it needs, then end
+/// it without waiting.
+async fn settle_now(State(sim): State<Arc<Sim>>) -> Reply {
+    let names = settle_all_at(&mut sim.store.lock(), u64::MAX)?;
+    Ok(json_response(StatusCode::OK, &json!({ "Settled": names })))
 }
 
 async fn stats(State(sim): State<Arc<Sim>>) -> Response {

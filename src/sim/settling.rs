@@ -39,7 +39,12 @@ pub fn read_settled<T>(
 
 /// Settles every function (for the list operations and the rollout).
 pub fn settle_all(locked: &mut Locked<'_>) -> Result<(), ApiError> {
-    let now = now_ms();
+    settle_all_at(locked, now_ms()).map(|_| ())
+}
+
+/// Settles every function as of `now` (ms since the epoch; `u64::MAX`
+/// completes everything in flight); returns the names of those that changed.
+pub fn settle_all_at(locked: &mut Locked<'_>, now: u64) -> Result<Vec<String>, ApiError> {
     let changed: Vec<FunctionRecord> = locked
         .memory
         .functions
@@ -50,7 +55,9 @@ pub fn settle_all(locked: &mut Locked<'_>) -> Result<(), ApiError> {
             r.settle(now).then_some(r)
         })
         .collect();
-    locked.put_functions(changed).map_err(service)
+    let names = changed.iter().map(|r| r.name.clone()).collect();
+    locked.put_functions(changed).map_err(service)?;
+    Ok(names)
 }
 
 pub fn service(e: impl std::fmt::Display) -> ApiError {
