@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ use super::inputs::{
 use super::lookups::{
     existing, latest_runtime_version, not_found, ready_for_change, require_latest, resolve,
 };
-use super::names::{FunctionRef, NameShape, Qualifier};
+use super::names::{FunctionRef, NameShape, Place, Qualifier};
 use super::paging::{decode_marker, max_items, page_response};
 use super::protocol::{ApiError, Reply, Violations, json_response};
 use super::records::{
@@ -38,7 +38,11 @@ use super::shapes::check_text;
 use super::versions::published_copy;
 
 /// CreateFunction: `POST /2015-03-31/functions`, 201.
-pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
+pub async fn create_function(
+    State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
+    body: Body,
+) -> Reply {
     let bytes = read_body(body, CREATE_BODY_LIMIT, "CreateFunction").await?;
     let mut v = Violations::default();
     let input: CreateFunctionInput = parse_input(&bytes, &request_shapes::CREATE_FUNCTION, &mut v)?;
@@ -59,7 +63,7 @@ pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
     if input.publish_to.is_some() {
         return Err(publish_to_unsupported());
     }
-    let f = sim.place.parse(&raw_name, None, NameShape::Plain)?;
+    let f = place.parse(&raw_name, None, NameShape::Plain)?;
     if f.name.chars().count() > 64 {
         return Err(ApiError::InvalidParameterValue(format!(
             "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64",
@@ -97,7 +101,7 @@ pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
 
     let delay = sim.settings().update_delay;
     let mut locked = sim.store.lock();
-    if locked.memory.functions.contains_key(&f.name) {
+    if locked.memory.functions.contains_key(&place.key(&f.name)) {
         return Err(ApiError::ResourceConflict(format!(
             "Function already exist: {}",
             f.name
@@ -105,7 +109,7 @@ pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
     }
     let runtime_version = match &config.runtime {
         Some(rt) if !image => {
-            latest_runtime_version(&locked.memory, &sim.place.region, rt, &config.architecture)
+            latest_runtime_version(&locked.memory, &place.region, rt, &config.architecture)
         }
         _ => None,
     };
@@ -121,6 +125,8 @@ pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
         last_update: None,
     };
     let mut record = FunctionRecord {
+        account: place.account.clone(),
+        region: place.region.clone(),
         name: f.name.clone(),
         latest,
         versions: BTreeMap::new(),
@@ -138,7 +144,7 @@ pub async fn create_function(State(sim): State<Arc<Sim>>, body: Body) -> Reply {
         record.last_version = 1;
         shown.version = "1".into();
     }
-    let arn = sim.place.function_arn(&record.name);
+    let arn = place.function_arn(&record.name);
     let body = responses::configuration(&record, &shown, &arn, View::Full);
     locked.put_function(record).map_err(service)?;
     Ok(json_response(StatusCode::CREATED, &body))
@@ -152,24 +158,26 @@ pub fn millis(d: std::time::Duration) -> u64 {
 /// copying the function (the read path of GetFunction must stay cheap).
 fn read_version<T>(
     sim: &Sim,
+    place: &Place,
     f: &FunctionRef,
     render: impl FnOnce(&FunctionRecord, &VersionRecord, &str) -> T,
 ) -> Result<T, ApiError> {
     let mut locked = sim.store.lock();
-    read_settled(&mut locked, &f.name, |record| {
-        resolve(sim, record, f).map(|(version, arn)| render(record, version, &arn))
+    read_settled(&mut locked, &place.key(&f.name), |record| {
+        resolve(place, record, f).map(|(version, arn)| render(record, version, &arn))
     })?
-    .ok_or_else(|| not_found(sim, f))?
+    .ok_or_else(|| not_found(place, f))?
 }
 
 /// GetFunction: `GET /2015-03-31/functions/{FunctionName}`.
 pub async fn get_function(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let f = qualified_target(&sim, path, q, NameShape::Namespaced)?;
-    let body = read_version(&sim, &f, |record, version, arn| {
+    let f = qualified_target(&place, path, q, NameShape::Namespaced)?;
+    let body = read_version(&sim, &place, &f, |record, version, arn| {
         let mut body = serde_json::Map::new();
         body.insert(
             "Configuration".into(),
@@ -177,7 +185,7 @@ pub async fn get_function(
         );
         body.insert(
             "Code".into(),
-            responses::code_location(&sim.place, record, version),
+            responses::code_location(&place, record, version),
         );
         if !record.tags.is_empty() {
             body.insert("Tags".into(), json!(record.tags));
@@ -190,11 +198,12 @@ pub async fn get_function(
 /// GetFunctionConfiguration: `GET /2015-03-31/functions/{FunctionName}/configuration`.
 pub async fn get_function_configuration(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let f = qualified_target(&sim, path, q, NameShape::Namespaced)?;
-    let body = read_version(&sim, &f, |record, version, arn| {
+    let f = qualified_target(&place, path, q, NameShape::Namespaced)?;
+    let body = read_version(&sim, &place, &f, |record, version, arn| {
         responses::configuration(record, version, arn, View::Full)
     })?;
     Ok(json_response(StatusCode::OK, &body))
@@ -203,12 +212,13 @@ pub async fn get_function_configuration(
 /// UpdateFunctionConfiguration: `PUT /2015-03-31/functions/{FunctionName}/configuration`.
 pub async fn update_function_configuration(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Reply {
     let raw = path_name(path)?;
     let bytes = read_body(body, BODY_LIMIT, "UpdateFunctionConfiguration").await?;
-    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let f = place.parse(&raw, None, NameShape::Plain)?;
     let mut v = Violations::default();
     let input: UpdateFunctionConfigurationInput = parse_input(
         &bytes,
@@ -217,12 +227,12 @@ pub async fn update_function_configuration(
     )?;
     validate_settings(&input.settings)?;
     v.into_result()?;
-    require_latest(&sim, &f)?;
+    require_latest(&place, &f)?;
 
     let delay = sim.settings().update_delay;
     let mut locked = sim.store.lock();
-    let mut record = existing(&sim, &mut locked, &f)?;
-    ready_for_change(&sim, &record, input.revision_id.as_deref())?;
+    let mut record = existing(&place, &mut locked, &f)?;
+    ready_for_change(&place, &record, input.revision_id.as_deref())?;
     let s = &input.settings;
     let image = record.latest.code.package_type == "Image";
     if image && (s.runtime.is_some() || s.handler.is_some()) {
@@ -247,13 +257,13 @@ pub async fn update_function_configuration(
         if let Some(rt) = &record.latest.config.runtime {
             record.latest.runtime_version = latest_runtime_version(
                 &locked.memory,
-                &sim.place.region,
+                &place.region,
                 rt,
                 &record.latest.config.architecture,
             );
         }
     }
-    let fail = sim.take_injected_failure(&record.name);
+    let fail = sim.take_injected_failure(&record.key());
     record.in_flight = Some(InFlight::Update {
         completes_at_ms: now_ms().saturating_add(millis(delay)),
         previous_config: Box::new(previous_config),
@@ -267,14 +277,18 @@ pub async fn update_function_configuration(
     });
     record.latest.revision_id = new_revision_id();
     record.latest.last_modified = last_modified_now();
-    let arn = sim.place.function_arn(&record.name);
+    let arn = place.function_arn(&record.name);
     let body = responses::configuration(&record, &record.latest, &arn, View::Full);
     locked.put_function(record).map_err(service)?;
     Ok(json_response(StatusCode::OK, &body))
 }
 
 /// ListFunctions: `GET /2015-03-31/functions`.
-pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
+pub async fn list_functions(
+    State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
+    q: Q,
+) -> Reply {
     let q = query(q)?;
     let mut v = Violations::default();
     if let Some(fv) = q.get("FunctionVersion") {
@@ -305,7 +319,12 @@ pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
     let mut locked = sim.store.lock();
     settle_all(&mut locked)?;
     let mut items: Vec<(String, Value)> = Vec::new();
-    for record in locked.memory.functions.values() {
+    let here = locked
+        .memory
+        .functions
+        .values()
+        .filter(|r| r.account == place.account && r.region == place.region);
+    for record in here {
         if all {
             // Keys sort $LATEST first, then versions by number.
             items.push((
@@ -313,7 +332,7 @@ pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
                 responses::configuration(
                     record,
                     &record.latest,
-                    &sim.place.qualified_arn(&record.name, "$LATEST"),
+                    &place.qualified_arn(&record.name, "$LATEST"),
                     View::ListItem,
                 ),
             ));
@@ -323,7 +342,7 @@ pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
                     responses::configuration(
                         record,
                         v,
-                        &sim.place.qualified_arn(&record.name, &n.to_string()),
+                        &place.qualified_arn(&record.name, &n.to_string()),
                         View::ListItem,
                     ),
                 ));
@@ -334,7 +353,7 @@ pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
                 responses::configuration(
                     record,
                     &record.latest,
-                    &sim.place.function_arn(&record.name),
+                    &place.function_arn(&record.name),
                     View::ListItem,
                 ),
             ));
@@ -347,17 +366,18 @@ pub async fn list_functions(State(sim): State<Arc<Sim>>, q: Q) -> Reply {
 /// DeleteFunction: `DELETE /2015-03-31/functions/{FunctionName}`, 204.
 pub async fn delete_function(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let f = qualified_target(&sim, path, q, NameShape::Plain)?;
+    let f = qualified_target(&place, path, q, NameShape::Plain)?;
     let mut locked = sim.store.lock();
-    let mut record = existing(&sim, &mut locked, &f)?;
+    let mut record = existing(&place, &mut locked, &f)?;
     match (
         f.qualifier.as_deref(),
         Qualifier::of(f.qualifier.as_deref()),
     ) {
-        (None, _) => locked.remove_function(&record.name).map_err(service)?,
+        (None, _) => locked.remove_function(&record.key()).map_err(service)?,
         (Some(_), Qualifier::Latest) => {
             return Err(ApiError::InvalidParameterValue(
                 "$LATEST version cannot be deleted without deleting the function.".into(),
@@ -365,7 +385,7 @@ pub async fn delete_function(
         }
         (Some(_), Qualifier::Version(n)) => {
             if !record.versions.contains_key(&n) {
-                return Err(not_found(&sim, &f));
+                return Err(not_found(&place, &f));
             }
             let users: Vec<&str> = record
                 .aliases

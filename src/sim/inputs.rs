@@ -17,8 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::catalogue;
-use super::emulator::Sim;
-use super::names::{FunctionRef, NameShape};
+use super::names::{FunctionRef, NameShape, Place};
 use super::protocol::{ApiError, Violations, parse_body};
 use super::records::{
     Code, Config, DeadLetterConfig, DurableConfig, FileSystemConfig, ImageConfig, LoggingConfig,
@@ -191,13 +190,13 @@ pub fn path_name(path: Result<Path<String>, PathRejection>) -> Result<String, Ap
 
 /// The function a `GET`/`DELETE` names by path and `?Qualifier=`.
 pub fn qualified_target(
-    sim: &Sim,
+    place: &Place,
     path: Result<Path<String>, PathRejection>,
     q: Q,
     shape: NameShape,
 ) -> Result<FunctionRef, ApiError> {
     let q = query(q)?;
-    sim.place.parse(
+    place.parse(
         &path_name(path)?,
         q.get("Qualifier").map(String::as_str),
         shape,

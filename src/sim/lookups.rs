@@ -4,28 +4,27 @@
 //! that is not there or is busy. It must not change anything.
 
 use super::catalogue::{CatalogueKey, RuntimeVersion};
-use super::emulator::Sim;
-use super::names::{FunctionRef, Qualifier};
+use super::names::{FunctionRef, Place, Qualifier};
 use super::protocol::ApiError;
 use super::records::{FunctionRecord, VersionRecord};
 use super::settling::settled;
 use super::store::{Locked, Memory};
 
-pub fn not_found(sim: &Sim, f: &FunctionRef) -> ApiError {
-    ApiError::ResourceNotFound(format!("Function not found: {}", sim.place.arn_of(f)))
+pub fn not_found(place: &Place, f: &FunctionRef) -> ApiError {
+    ApiError::ResourceNotFound(format!("Function not found: {}", place.arn_of(f)))
 }
 
-pub fn update_in_progress(sim: &Sim, name: &str) -> ApiError {
+pub fn update_in_progress(place: &Place, name: &str) -> ApiError {
     ApiError::ResourceConflict(format!(
         "The operation cannot be performed at this time. An update is in progress for resource: {}",
-        sim.place.function_arn(name)
+        place.function_arn(name)
     ))
 }
 
-pub fn creating(sim: &Sim, name: &str) -> ApiError {
+pub fn creating(place: &Place, name: &str) -> ApiError {
     ApiError::ResourceConflict(format!(
         "The operation cannot be performed at this time. The resource {} is currently in the following state: 'Pending'. StateReasonCode: 'Creating'",
-        sim.place.function_arn(name)
+        place.function_arn(name)
     ))
 }
 
@@ -51,67 +50,67 @@ pub fn catalogue_latest(memory: &Memory, key: &CatalogueKey) -> Option<u32> {
 
 /// Resolves a read's qualifier to a version record and the ARN to show.
 pub fn resolve<'r>(
-    sim: &Sim,
+    place: &Place,
     record: &'r FunctionRecord,
     f: &FunctionRef,
 ) -> Result<(&'r VersionRecord, String), ApiError> {
     match Qualifier::of(f.qualifier.as_deref()) {
         Qualifier::Latest => {
             let arn = match &f.qualifier {
-                Some(q) => sim.place.qualified_arn(&record.name, q),
-                None => sim.place.function_arn(&record.name),
+                Some(q) => place.qualified_arn(&record.name, q),
+                None => place.function_arn(&record.name),
             };
             Ok((&record.latest, arn))
         }
         Qualifier::Version(n) => record
             .versions
             .get(&n)
-            .map(|v| (v, sim.place.qualified_arn(&record.name, &n.to_string())))
-            .ok_or_else(|| not_found(sim, f)),
+            .map(|v| (v, place.qualified_arn(&record.name, &n.to_string())))
+            .ok_or_else(|| not_found(place, f)),
         Qualifier::Alias(a) => {
-            let alias = record.aliases.get(&a).ok_or_else(|| not_found(sim, f))?;
+            let alias = record.aliases.get(&a).ok_or_else(|| not_found(place, f))?;
             let version = match Qualifier::of(Some(&alias.function_version)) {
                 Qualifier::Version(n) => record.versions.get(&n),
                 _ => Some(&record.latest),
             }
-            .ok_or_else(|| not_found(sim, f))?;
-            Ok((version, sim.place.qualified_arn(&record.name, &a)))
+            .ok_or_else(|| not_found(place, f))?;
+            Ok((version, place.qualified_arn(&record.name, &a)))
         }
     }
 }
 
 /// Only `$LATEST` can be changed or published from.
-pub fn require_latest(sim: &Sim, f: &FunctionRef) -> Result<(), ApiError> {
+pub fn require_latest(place: &Place, f: &FunctionRef) -> Result<(), ApiError> {
     match Qualifier::of(f.qualifier.as_deref()) {
         Qualifier::Latest => Ok(()),
         _ => Err(ApiError::InvalidParameterValue(format!(
             "The function name {} is invalid: only $LATEST can be modified; published versions are immutable.",
-            sim.place.arn_of(f)
+            place.arn_of(f)
         ))),
     }
 }
 
 /// The function `f` names, settled, or Lambda's not-found error.
 pub fn existing(
-    sim: &Sim,
+    place: &Place,
     locked: &mut Locked<'_>,
     f: &FunctionRef,
 ) -> Result<FunctionRecord, ApiError> {
-    settled(locked, &f.name)?.ok_or_else(|| not_found(sim, f))
+    settled(locked, &place.key(&f.name))?.ok_or_else(|| not_found(place, f))
 }
 
 /// Whether `$LATEST` may change now: not while Pending or InProgress, and
 /// only from the RevisionId the caller read, when it names one.
 pub fn ready_for_change(
-    sim: &Sim,
+    place: &Place,
     record: &FunctionRecord,
     revision_id: Option<&str>,
 ) -> Result<(), ApiError> {
     if record.is_creating() {
-        return Err(creating(sim, &record.name));
+        return Err(creating(place, &record.name));
     }
     if record.is_updating() {
-        return Err(update_in_progress(sim, &record.name));
+        return Err(update_in_progress(place, &record.name));
     }
     match revision_id {
         Some(rev) if rev != record.latest.revision_id => Err(ApiError::PreconditionFailed),

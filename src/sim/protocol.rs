@@ -26,6 +26,10 @@ pub enum ApiError {
     Service(String),
     /// A code-signing configuration that does not exist (the emulator serves none).
     CodeSigningConfigNotFound(String),
+    /// A request signed for a region the emulator does not serve.
+    InvalidSignature(String),
+    /// Credentials the emulator's STS issued, past their expiration.
+    ExpiredToken,
     /// Another account's ARN: Lambda answers 403 with no message.
     AccessDenied,
     /// A body over the operation's limit. Lambda answers 413 with the type
@@ -55,6 +59,8 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "TooManyRequestsException",
             ApiError::Service(_) => "ServiceException",
             ApiError::CodeSigningConfigNotFound(_) => "CodeSigningConfigNotFoundException",
+            ApiError::InvalidSignature(_) => "InvalidSignatureException",
+            ApiError::ExpiredToken => "ExpiredTokenException",
             ApiError::AccessDenied => "AccessDeniedException",
             ApiError::RequestTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::NotImplemented { .. } => "NotImplementedException",
@@ -72,7 +78,9 @@ impl ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::AccessDenied => StatusCode::FORBIDDEN,
+            ApiError::AccessDenied | ApiError::InvalidSignature(_) | ApiError::ExpiredToken => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
         }
@@ -87,7 +95,11 @@ impl ApiError {
             | ApiError::ResourceConflict(m)
             | ApiError::Service(m)
             | ApiError::RequestTooLarge(m)
+            | ApiError::InvalidSignature(m)
             | ApiError::UnknownOperation(m) => Some(m.clone()),
+            ApiError::ExpiredToken => {
+                Some("The security token included in the request is expired".to_owned())
+            }
             ApiError::PreconditionFailed => Some(PRECONDITION_FAILED_MESSAGE.to_owned()),
             ApiError::TooManyRequests { .. } => Some("Rate exceeded".to_owned()),
             ApiError::AccessDenied => None,
@@ -218,17 +230,22 @@ impl Violations {
         }
     }
 
-    pub fn into_result(self) -> Result<(), ApiError> {
+    /// AWS's text for the violations: `N validation error(s) detected: ...`.
+    pub fn into_message(self) -> Option<String> {
         match self.0.len() {
-            0 => Ok(()),
-            1 => Err(ApiError::Validation(format!(
-                "1 validation error detected: {}",
-                self.0[0]
-            ))),
-            n => Err(ApiError::Validation(format!(
+            0 => None,
+            1 => Some(format!("1 validation error detected: {}", self.0[0])),
+            n => Some(format!(
                 "{n} validation errors detected: {}",
                 self.0.join("; ")
-            ))),
+            )),
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), ApiError> {
+        match self.into_message() {
+            None => Ok(()),
+            Some(m) => Err(ApiError::Validation(m)),
         }
     }
 }

@@ -284,8 +284,23 @@ pub struct InjectedFailure {
     pub reason: String,
 }
 
+/// Where a function lives and its name: functions of one name in two
+/// accounts or regions are two functions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FunctionKey {
+    pub account: String,
+    pub region: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionRecord {
+    /// The account and region it lives in; empty in stores written before
+    /// the emulator served many (the store fills in its default place).
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub region: String,
     pub name: String,
     pub latest: VersionRecord,
     pub versions: BTreeMap<u64, VersionRecord>,
@@ -297,6 +312,14 @@ pub struct FunctionRecord {
 }
 
 impl FunctionRecord {
+    pub fn key(&self) -> FunctionKey {
+        FunctionKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            name: self.name.clone(),
+        }
+    }
+
     /// Completes an in-flight change whose time has come. Returns whether
     /// anything changed (so the caller persists it).
     pub fn settle(&mut self, now_ms: u64) -> bool {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 
 use super::catalogue::CatalogueKey;
@@ -18,7 +18,7 @@ use super::inputs::{
     query, read_body,
 };
 use super::lookups::{catalogue_latest, existing, not_found, update_in_progress};
-use super::names::{FunctionRef, NameShape, Qualifier};
+use super::names::{FunctionRef, NameShape, Place, Qualifier};
 use super::protocol::{ApiError, Reply, Violations, json_response};
 use super::records::{FunctionRecord, RuntimeManagement, UpdateRuntimeOn};
 use super::request_shapes;
@@ -28,7 +28,7 @@ use super::settling::service;
 /// The version a runtime-management call addresses: aliases are refused,
 /// Image functions have no runtime to manage.
 pub fn runtime_management_target(
-    sim: &Sim,
+    place: &Place,
     record: &FunctionRecord,
     f: &FunctionRef,
 ) -> Result<Option<u64>, ApiError> {
@@ -36,21 +36,21 @@ pub fn runtime_management_target(
         Qualifier::Latest => None,
         Qualifier::Version(n) => {
             if !record.versions.contains_key(&n) {
-                return Err(not_found(sim, f));
+                return Err(not_found(place, f));
             }
             Some(n)
         }
         Qualifier::Alias(_) => {
             return Err(ApiError::InvalidParameterValue(format!(
                 "The provided function name {} is invalid. Aliases are not allowed.",
-                sim.place.arn_of(f)
+                place.arn_of(f)
             )));
         }
     };
     if record.latest.code.package_type == "Image" {
         return Err(ApiError::InvalidParameterValue(format!(
             "Runtime management configuration is not supported for {}: functions with PackageType Image have no managed runtime.",
-            sim.place.arn_of(f)
+            place.arn_of(f)
         )));
     }
     Ok(number)
@@ -59,27 +59,32 @@ pub fn runtime_management_target(
 /// GetRuntimeManagementConfig: `GET /2021-07-20/functions/{FunctionName}/runtime-management-config`.
 pub async fn get_runtime_management_config(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
-    let f = qualified_target(&sim, path, q, NameShape::Namespaced)?;
+    let f = qualified_target(&place, path, q, NameShape::Namespaced)?;
     let mut locked = sim.store.lock();
-    let record = existing(&sim, &mut locked, &f)?;
+    let record = existing(&place, &mut locked, &f)?;
     drop(locked);
-    let number = runtime_management_target(&sim, &record, &f)?;
+    let number = runtime_management_target(&place, &record, &f)?;
     let version = match number {
-        Some(n) => record.versions.get(&n).ok_or_else(|| not_found(&sim, &f))?,
+        Some(n) => record
+            .versions
+            .get(&n)
+            .ok_or_else(|| not_found(&place, &f))?,
         None => &record.latest,
     };
     Ok(json_response(
         StatusCode::OK,
-        &responses::runtime_management(version, &sim.place.arn_of(&f)),
+        &responses::runtime_management(version, &place.arn_of(&f)),
     ))
 }
 
 /// PutRuntimeManagementConfig: `PUT /2021-07-20/functions/{FunctionName}/runtime-management-config`.
 pub async fn put_runtime_management_config(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
     body: Body,
@@ -87,7 +92,7 @@ pub async fn put_runtime_management_config(
     let q = query(q)?;
     let raw = path_name(path)?;
     let bytes = read_body(body, BODY_LIMIT, "PutRuntimeManagementConfig").await?;
-    let f = sim.place.parse(
+    let f = place.parse(
         &raw,
         q.get("Qualifier").map(String::as_str),
         NameShape::Namespaced,
@@ -108,10 +113,10 @@ pub async fn put_runtime_management_config(
     };
 
     let mut locked = sim.store.lock();
-    let mut record = existing(&sim, &mut locked, &f)?;
-    let number = runtime_management_target(&sim, &record, &f)?;
+    let mut record = existing(&place, &mut locked, &f)?;
+    let number = runtime_management_target(&place, &record, &f)?;
     if record.is_updating() {
-        return Err(update_in_progress(&sim, &record.name));
+        return Err(update_in_progress(&place, &record.name));
     }
     let pinned = match (mode, input.runtime_version_arn) {
         (UpdateRuntimeOn::Manual, None) => {
@@ -133,19 +138,19 @@ pub async fn put_runtime_management_config(
         Some(n) => record
             .versions
             .get_mut(&n)
-            .ok_or_else(|| not_found(&sim, &f))?,
+            .ok_or_else(|| not_found(&place, &f))?,
         None => &mut record.latest,
     };
     let pinned_version = match &pinned {
         None => None,
         Some(arn) => {
             let runtime = version.config.runtime.clone().unwrap_or_default();
-            let key = CatalogueKey::new(&runtime, &sim.place.region, &version.config.architecture);
+            let key = CatalogueKey::new(&runtime, &place.region, &version.config.architecture);
             let found = catalogue_latest(memory, &key).and_then(|latest| key.find_arn(arn, latest));
             Some(found.ok_or_else(|| {
                 ApiError::InvalidParameterValue(format!(
                     "The runtime version ARN {arn} is not a runtime version of {runtime} ({}) in {}.",
-                    version.config.architecture, sim.place.region
+                    version.config.architecture, place.region
                 ))
             })?)
         }
@@ -157,7 +162,7 @@ pub async fn put_runtime_management_config(
     if let Some(rv) = pinned_version {
         version.runtime_version = Some(rv);
     }
-    let body = responses::runtime_management(version, &sim.place.arn_of(&f));
+    let body = responses::runtime_management(version, &place.arn_of(&f));
     locked.put_function(record).map_err(service)?;
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -7,6 +7,7 @@
 //! ```json
 //! { "Functions": [ {
 //!     "FunctionName": "orders", "Count": 1,
+//!     "Account": "123456789012", "Region": "us-east-1",
 //!     "Runtime": "python3.12", "Handler": "app.handler",
 //!     "Role": "arn:aws:iam::123456789012:role/lambda-role",
 //!     "MemorySize": 128, "Timeout": 3, "Description": "",
@@ -15,6 +16,9 @@
 //!     "UpdateRuntimeOn": "Auto", "RuntimeVersion": "python:3.12.v15",
 //!     "PublishedVersions": 2 } ] }
 //! ```
+//! `Account` and `Region` default to the emulator's default account and
+//! region (123456789012 and us-east-1 unless `--account`/`--region` say
+//! otherwise); the region must be one the emulator serves.
 //! `Count` > 1 makes `name-001` .. `name-NNN`. `RuntimeVersion` (a name like
 //! `python:3.12.v15`, or a runtime version ARN) is the version the function
 //! runs, and the pin when `UpdateRuntimeOn` is Manual (required then);
@@ -43,6 +47,8 @@ pub struct Seed {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct SeedFunction {
     pub function_name: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
     pub count: Option<u32>,
     pub runtime: Option<String>,
     pub handler: Option<String>,
@@ -66,10 +72,25 @@ pub fn records(
     seed: Seed,
     region: &str,
     account: &str,
+    serves: impl Fn(&str) -> bool,
     latest: impl Fn(&CatalogueKey) -> Option<u32>,
 ) -> Result<Vec<FunctionRecord>, String> {
     let mut out = Vec::new();
     for f in seed.functions {
+        let account = f.account.as_deref().unwrap_or(account);
+        let region = f.region.as_deref().unwrap_or(region);
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "{}: Account {account} is not a 12-digit account id",
+                f.function_name
+            ));
+        }
+        if !serves(region) {
+            return Err(format!(
+                "{}: Region {region} is not a region the emulator serves",
+                f.function_name
+            ));
+        }
         let count = f.count.unwrap_or(1);
         let names: Vec<String> = if count <= 1 {
             vec![f.function_name.clone()]
@@ -205,6 +226,8 @@ fn record(
         })
         .collect();
     Ok(FunctionRecord {
+        account: account.to_owned(),
+        region: region.to_owned(),
         name,
         latest,
         versions,

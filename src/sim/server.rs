@@ -1,22 +1,25 @@
-//! The HTTP server: the axum routes of the Lambda operations and of the
-//! admin API, the middleware that stamps
-//! `x-amzn-RequestId` and passes Lambda requests through the gate, and the
-//! answer for Lambda operations the emulator does not serve. It must not
+//! The HTTP server: the axum routes of the Lambda operations, of STS (`/`)
+//! and of the admin API, the middleware that stamps `x-amzn-RequestId`,
+//! tells each Lambda request's account and region from its credentials and
+//! passes it through the gate, and the answer for Lambda operations the
+//! emulator does not serve. It must not
 //! implement any operation itself. Request headers (Authorization included)
 //! are never logged.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use super::emulator::Sim;
+use super::identity::{Refusal, request_scope};
+use super::names::Place;
 use super::protocol::ApiError;
-use super::{admin, functions, runtime_management, versions};
+use super::{admin, functions, runtime_management, sts, versions};
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let lambda = Router::new()
@@ -52,29 +55,63 @@ pub fn router(sim: Arc<Sim>) -> Router {
         )
         .fallback(unserved)
         .method_not_allowed_fallback(unserved)
-        .layer(middleware::from_fn_with_state(sim.clone(), gate));
+        .layer(middleware::from_fn_with_state(sim.clone(), gate))
+        .layer(middleware::from_fn_with_state(sim.clone(), identify));
     Router::new()
         .nest("/_sim", admin::router())
+        .route("/", post(sts::serve).get(sts::serve))
         .merge(lambda)
         .layer(middleware::from_fn(request_id))
         .with_state(sim)
 }
 
-/// Every response carries a request id, as Lambda's do.
+/// Every response carries a request id, as Lambda's do (STS sets its own,
+/// the one its XML names).
 async fn request_id(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let id = uuid::Uuid::new_v4().to_string();
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-amzn-RequestId", v);
+    if !response.headers().contains_key("x-amzn-RequestId") {
+        let id = uuid::Uuid::new_v4().to_string();
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert("x-amzn-RequestId", v);
+        }
     }
     response
 }
 
+/// Serves a Lambda request in the account of its access key and the region
+/// of its signature (the default ones when it is unsigned).
+async fn identify(State(sim): State<Arc<Sim>>, mut request: Request, next: Next) -> Response {
+    let scope = request_scope(request.headers(), request.uri());
+    match sim
+        .identities
+        .resolve(scope.as_ref(), jiff::Timestamp::now().as_second())
+    {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller.place);
+            next.run(request).await
+        }
+        // Lambda has no endpoint in a region it does not serve; what a
+        // client that signs for one anyway (e.g. with --endpoint-url) gets
+        // from AWS is a 403 on the credential scope, so the emulator
+        // answers that, never the default region's data.
+        Err(Refusal::UnservedRegion(region)) => ApiError::InvalidSignature(format!(
+            "Credential should be scoped to a valid region, not '{region}'. "
+        ))
+        .into_response(),
+        Err(Refusal::Expired) => ApiError::ExpiredToken.into_response(),
+    }
+}
+
 /// Counts, delays, throttles or fails Lambda requests before their operation.
-async fn gate(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+async fn gate(
+    State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
+    request: Request,
+    next: Next,
+) -> Response {
     let operation = operation_of(request.method(), request.uri().path()).unwrap_or("Unknown");
-    tracing::debug!(method = %request.method(), path = request.uri().path(), operation, "lambda request");
-    match sim.gate.admit(operation).await {
+    tracing::debug!(method = %request.method(), path = request.uri().path(), operation, account = %place.account, region = %place.region, "lambda request");
+    match sim.gate.admit(operation, &place).await {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
     }

@@ -4,13 +4,16 @@
 //! decide anything a request asks for.
 
 use super::protocol::ApiError;
-use super::records::{FunctionRecord, now_ms};
+use super::records::{FunctionKey, FunctionRecord, now_ms};
 use super::store::Locked;
 
 /// Takes the function out of memory after completing what time has
 /// completed; the caller puts it back through `Locked::put_function`.
-pub fn settled(locked: &mut Locked<'_>, name: &str) -> Result<Option<FunctionRecord>, ApiError> {
-    let Some(record) = locked.memory.functions.get(name) else {
+pub fn settled(
+    locked: &mut Locked<'_>,
+    key: &FunctionKey,
+) -> Result<Option<FunctionRecord>, ApiError> {
+    let Some(record) = locked.memory.functions.get(key) else {
         return Ok(None);
     };
     let mut record = record.clone();
@@ -24,17 +27,17 @@ pub fn settled(locked: &mut Locked<'_>, name: &str) -> Result<Option<FunctionRec
 /// without copying it (the read path of GetFunction must stay cheap).
 pub fn read_settled<T>(
     locked: &mut Locked<'_>,
-    name: &str,
+    key: &FunctionKey,
     f: impl FnOnce(&FunctionRecord) -> T,
 ) -> Result<Option<T>, ApiError> {
-    let in_flight = match locked.memory.functions.get(name) {
+    let in_flight = match locked.memory.functions.get(key) {
         None => return Ok(None),
         Some(r) => r.in_flight.is_some(),
     };
     if in_flight {
-        settled(locked, name)?;
+        settled(locked, key)?;
     }
-    Ok(locked.memory.functions.get(name).map(f))
+    Ok(locked.memory.functions.get(key).map(f))
 }
 
 /// Settles every function (for the list operations and the rollout).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ use super::inputs::{
     publish_to_unsupported, query, read_body,
 };
 use super::lookups::{existing, ready_for_change, require_latest};
-use super::names::{NameShape, Qualifier};
+use super::names::{NameShape, Place, Qualifier};
 use super::paging::{decode_marker, max_items, page_response};
 use super::protocol::{ApiError, Reply, Violations, json_response};
 use super::records::{
@@ -53,23 +53,24 @@ pub fn published_copy(
 /// PublishVersion: `POST /2015-03-31/functions/{FunctionName}/versions`, 201.
 pub async fn publish_version(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Reply {
     let raw = path_name(path)?;
     let bytes = read_body(body, BODY_LIMIT, "PublishVersion").await?;
-    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let f = place.parse(&raw, None, NameShape::Plain)?;
     let mut v = Violations::default();
     let input: PublishVersionInput = parse_input(&bytes, &request_shapes::PUBLISH_VERSION, &mut v)?;
     v.into_result()?;
-    require_latest(&sim, &f)?;
+    require_latest(&place, &f)?;
     if input.publish_to.is_some() {
         return Err(publish_to_unsupported());
     }
 
     let mut locked = sim.store.lock();
-    let mut record = existing(&sim, &mut locked, &f)?;
-    ready_for_change(&sim, &record, input.revision_id.as_deref())?;
+    let mut record = existing(&place, &mut locked, &f)?;
+    ready_for_change(&place, &record, input.revision_id.as_deref())?;
     if let Some(sha) = &input.code_sha256
         && *sha != record.latest.code.sha256
     {
@@ -85,7 +86,7 @@ pub async fn publish_version(
         b.description.clear();
         if a == b && newest.code == record.latest.code {
             // Nothing changed since the last version: Lambda returns it again.
-            let arn = sim.place.qualified_arn(&record.name, &newest.version);
+            let arn = place.qualified_arn(&record.name, &newest.version);
             let body = responses::configuration(&record, newest, &arn, View::Full);
             return Ok(json_response(StatusCode::CREATED, &body));
         }
@@ -94,7 +95,7 @@ pub async fn publish_version(
     let version = published_copy(&record.latest, number, input.description);
     record.last_version = number;
     record.latest.revision_id = new_revision_id();
-    let arn = sim.place.qualified_arn(&record.name, &number.to_string());
+    let arn = place.qualified_arn(&record.name, &number.to_string());
     let body = responses::configuration(&record, &version, &arn, View::Full);
     record.versions.insert(number, version);
     locked.put_function(record).map_err(service)?;
@@ -104,24 +105,23 @@ pub async fn publish_version(
 /// ListVersionsByFunction: `GET /2015-03-31/functions/{FunctionName}/versions`.
 pub async fn list_versions_by_function(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
     let q = query(q)?;
-    let f = sim
-        .place
-        .parse(&path_name(path)?, None, NameShape::Namespaced)?;
+    let f = place.parse(&path_name(path)?, None, NameShape::Namespaced)?;
     let max = max_items(&q)?;
     let marker = decode_marker(&q)?;
     let mut locked = sim.store.lock();
-    let record = existing(&sim, &mut locked, &f)?;
+    let record = existing(&place, &mut locked, &f)?;
     drop(locked);
     let mut items = vec![(
         String::from("\u{0}"),
         responses::configuration(
             &record,
             &record.latest,
-            &sim.place.qualified_arn(&record.name, "$LATEST"),
+            &place.qualified_arn(&record.name, "$LATEST"),
             View::ListItem,
         ),
     )];
@@ -131,7 +131,7 @@ pub async fn list_versions_by_function(
             responses::configuration(
                 &record,
                 v,
-                &sim.place.qualified_arn(&record.name, &n.to_string()),
+                &place.qualified_arn(&record.name, &n.to_string()),
                 View::ListItem,
             ),
         ));
@@ -142,12 +142,13 @@ pub async fn list_versions_by_function(
 /// CreateAlias: `POST /2015-03-31/functions/{FunctionName}/aliases`, 201.
 pub async fn create_alias(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Reply {
     let raw = path_name(path)?;
     let bytes = read_body(body, BODY_LIMIT, "CreateAlias").await?;
-    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let f = place.parse(&raw, None, NameShape::Plain)?;
     let mut v = Violations::default();
     let input: CreateAliasInput = parse_input(&bytes, &request_shapes::CREATE_ALIAS, &mut v)?;
     v.into_result()?;
@@ -155,7 +156,7 @@ pub async fn create_alias(
         return Err(ApiError::Validation("1 validation error detected".into()));
     };
     let mut locked = sim.store.lock();
-    let mut record = existing(&sim, &mut locked, &f)?;
+    let mut record = existing(&place, &mut locked, &f)?;
     let missing = match Qualifier::of(Some(&function_version)) {
         Qualifier::Version(n) => !record.versions.contains_key(&n),
         Qualifier::Latest => false,
@@ -165,13 +166,13 @@ pub async fn create_alias(
     if missing {
         return Err(ApiError::ResourceNotFound(format!(
             "Function not found: {}",
-            sim.place.qualified_arn(&record.name, &function_version)
+            place.qualified_arn(&record.name, &function_version)
         )));
     }
     if record.aliases.contains_key(&name) {
         return Err(ApiError::ResourceConflict(format!(
             "Alias already exists: {}",
-            sim.place.qualified_arn(&record.name, &name)
+            place.qualified_arn(&record.name, &name)
         )));
     }
     let alias = AliasRecord {
@@ -181,7 +182,7 @@ pub async fn create_alias(
         routing_config: input.routing_config,
         revision_id: new_revision_id(),
     };
-    let body = responses::alias(&sim.place, &record, &alias);
+    let body = responses::alias(&place, &record, &alias);
     record.aliases.insert(name, alias);
     locked.put_function(record).map_err(service)?;
     Ok(json_response(StatusCode::CREATED, &body))
@@ -190,38 +191,40 @@ pub async fn create_alias(
 /// GetAlias: `GET /2015-03-31/functions/{FunctionName}/aliases/{Name}`.
 pub async fn get_alias(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Reply {
     let (raw, name) = path
         .map(|Path(p)| p)
         .map_err(|e| ApiError::Validation(format!("1 validation error detected: {e}")))?;
-    let f = sim.place.parse(&raw, None, NameShape::Plain)?;
+    let f = place.parse(&raw, None, NameShape::Plain)?;
     let mut v = Violations::default();
     check_text(&name, &request_shapes::ALIAS, "name", &mut v);
     v.into_result()?;
     let mut locked = sim.store.lock();
-    let record = existing(&sim, &mut locked, &f)?;
+    let record = existing(&place, &mut locked, &f)?;
     drop(locked);
     let alias = record.aliases.get(&name).ok_or_else(|| {
         ApiError::ResourceNotFound(format!(
             "Cannot find alias arn: {}",
-            sim.place.qualified_arn(&record.name, &name)
+            place.qualified_arn(&record.name, &name)
         ))
     })?;
     Ok(json_response(
         StatusCode::OK,
-        &responses::alias(&sim.place, &record, alias),
+        &responses::alias(&place, &record, alias),
     ))
 }
 
 /// ListAliases: `GET /2015-03-31/functions/{FunctionName}/aliases`.
 pub async fn list_aliases(
     State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
     path: Result<Path<String>, PathRejection>,
     q: Q,
 ) -> Reply {
     let q = query(q)?;
-    let f = sim.place.parse(&path_name(path)?, None, NameShape::Plain)?;
+    let f = place.parse(&path_name(path)?, None, NameShape::Plain)?;
     let max = max_items(&q)?;
     let marker = decode_marker(&q)?;
     let wanted = q.get("FunctionVersion");
@@ -236,13 +239,13 @@ pub async fn list_aliases(
         v.into_result()?;
     }
     let mut locked = sim.store.lock();
-    let record = existing(&sim, &mut locked, &f)?;
+    let record = existing(&place, &mut locked, &f)?;
     drop(locked);
     let items: Vec<(String, Value)> = record
         .aliases
         .values()
         .filter(|a| wanted.is_none_or(|w| *w == a.function_version))
-        .map(|a| (a.name.clone(), responses::alias(&sim.place, &record, a)))
+        .map(|a| (a.name.clone(), responses::alias(&place, &record, a)))
         .collect();
     Ok(page_response("Aliases", items, marker.as_deref(), max))
 }

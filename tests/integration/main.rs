@@ -10,6 +10,7 @@ mod config_validate; // rtm validate: the invalid corpus, examples, variables, f
 mod drift_rollback; // drift, runtime version history, rollback pins, import, state commands
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
 mod render_snapshots; // human and Markdown plans as a reviewer sees them (insta)
+mod sim_accounts; // many accounts and regions in one emulator: SigV4 scope, access keys, STS, per-place quotas
 mod sim_boto3; // the emulator through boto3 (botocore parsers, modelled exceptions, waiters)
 mod sim_cli; // the emulator through the AWS CLI (botocore)
 mod sim_fuzz; // the emulator answers mutated requests Lambda-shaped, never 5xx or a panic (proptest)

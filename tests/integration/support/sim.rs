@@ -74,8 +74,27 @@ impl Drop for SimProcess {
 /// The real aws-sdk-lambda client against `url`, with static credentials
 /// and the rustls-ring HTTP client; `retries` off when a test asserts on errors.
 pub async fn sdk(url: &str, retries: bool) -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(
+        &sdk_config(url, retries, "us-east-1", static_credentials("test")).await,
+    )
+}
+
+/// Static credentials with `access_key` (any secret: the emulator checks no signature).
+pub fn static_credentials(access_key: &str) -> aws_sdk_lambda::config::SharedCredentialsProvider {
+    aws_sdk_lambda::config::SharedCredentialsProvider::new(
+        aws_sdk_lambda::config::Credentials::new(access_key, "secret", None, None, "static-test"),
+    )
+}
+
+/// The SDK's shared config against `url`: `region`, `credentials`, the
+/// rustls-ring HTTP client, and retries off unless asked for.
+pub async fn sdk_config(
+    url: &str,
+    retries: bool,
+    region: &str,
+    credentials: aws_sdk_lambda::config::SharedCredentialsProvider,
+) -> aws_config::SdkConfig {
     use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
-    use aws_sdk_lambda::config::Credentials;
     use aws_smithy_http_client::{Builder, tls};
     let http = Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -89,15 +108,33 @@ pub async fn sdk(url: &str, retries: bool) -> aws_sdk_lambda::Client {
     } else {
         RetryConfig::disabled()
     };
-    let conf = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static-test"))
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(credentials)
         .endpoint_url(url)
         .retry_config(retry)
         .http_client(http)
         .load()
-        .await;
-    aws_sdk_lambda::Client::new(&conf)
+        .await
+}
+
+/// A CreateFunction of a Zip function (an empty archive, `app.handler`),
+/// through the SDK, ready to send.
+pub fn zip_function(
+    c: &aws_sdk_lambda::Client,
+    name: impl Into<String>,
+    runtime: aws_sdk_lambda::types::Runtime,
+) -> aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder {
+    c.create_function()
+        .function_name(name)
+        .runtime(runtime)
+        .handler("app.handler")
+        .role(ROLE)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip()))
+                .build(),
+        )
 }
 
 /// (HTTP status, error code, message) of a failed SDK call.
@@ -301,17 +338,19 @@ pub fn aws_cli() -> bool {
 
 /// Runs `aws lambda ARGS --endpoint-url URL --region us-east-1 --output json`.
 pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
+    aws(url, "lambda", args, &[])
+}
+
+/// Runs `aws SERVICE ARGS --endpoint-url URL --output json` in us-east-1
+/// with access key `test` (`env` may change either: `AWS_DEFAULT_REGION`,
+/// `AWS_ACCESS_KEY_ID`, ...), and no profile or config file.
+pub fn aws(url: &str, service: &str, args: &[&str], env: &[(&str, &str)]) -> super::Output {
     Command::new("aws")
-        .arg("lambda")
+        .arg(service)
         .args(args)
-        .args([
-            "--endpoint-url",
-            url,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ])
+        .args(["--endpoint-url", url, "--output", "json"])
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_REGION")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_PAGER", "")
@@ -321,6 +360,8 @@ pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
         .env_remove("AWS_ENDPOINT_URL_LAMBDA")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env_remove("AWS_SESSION_TOKEN")
+        .envs(env.iter().copied())
         .output()
         .expect("run aws (pip install awscli)")
         .into()
