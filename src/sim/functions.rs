@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use super::emulator::Sim;
 use super::inputs::{
     BODY_LIMIT, CREATE_BODY_LIMIT, CreateFunctionInput, Q, UpdateFunctionConfigurationInput,
-    apply_settings, code_of, parse_input, path_name, publish_to_unsupported, qualified_target,
-    query, read_body, validate_settings,
+    apply_settings, check_tags, code_of, parse_input, path_name, publish_to_unsupported,
+    qualified_target, query, read_body, validate_settings,
 };
 use super::lookups::{
     existing, latest_runtime_version, not_found, ready_for_change, require_latest, resolve,
@@ -98,6 +98,7 @@ pub async fn create_function(
     apply_settings(&mut config, input.settings);
     let publish = input.publish.unwrap_or(false);
     let tags = input.tags.unwrap_or_default();
+    check_tags(&tags)?;
 
     let delay = sim.settings().update_delay;
     let mut locked = sim.store.lock();

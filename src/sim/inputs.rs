@@ -312,6 +312,27 @@ pub fn apply_settings(config: &mut Config, s: SettingsInput) {
     }
 }
 
+/// Lambda's limits on a function's tags beyond their lengths: at most 50,
+/// and none of the `aws:` prefix, which is AWS's own. The wording is
+/// INFERRED (Lambda documents the limits, not its messages).
+pub fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if let Some(key) = tags
+        .keys()
+        .find(|k| k.to_ascii_lowercase().starts_with("aws:"))
+    {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "Tag keys beginning with 'aws:' are reserved for AWS use: {key}"
+        )));
+    }
+    if tags.len() > 50 {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "A function can have at most 50 tags; these would make {}.",
+            tags.len()
+        )));
+    }
+    Ok(())
+}
+
 /// INFERRED: `PublishTo` publishes to `$LATEST.PUBLISHED`, which only
 /// functions with a capacity provider have; the emulator serves none.
 pub fn publish_to_unsupported() -> ApiError {

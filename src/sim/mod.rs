@@ -1,13 +1,16 @@
 //! The Lambda control-plane emulator: a faithful HTTP server for the slice of
-//! Lambda's REST-JSON API rtm talks to (functions, versions, aliases, runtime
-//! management, runtime version rollouts, quotas and faults), with its data in
+//! Lambda's REST-JSON API rtm talks to (functions, versions, aliases, tags,
+//! runtime management, runtime version rollouts, quotas and faults) in many
+//! accounts and regions, with the STS calls that reach them, and its data in
 //! sled. It runs as `rtm sim serve` or in-process (`start`). It imports
 //! nothing from the rest of the crate, so the emulator and rtm's client side
 //! cannot agree by accident; it never prints (the CLI does).
 //!
 //! Layout: `server` (routes, middleware) -> the operations, one async
-//! function each, in `functions`, `versions` and `runtime_management`, and
-//! `admin` (`/_sim/`); they share `emulator::Sim` (store, place, gate).
+//! function each, in `functions`, `versions`, `runtime_management` and
+//! `tags`, STS in `sts`, and `admin` (`/_sim/`); they share `emulator::Sim`
+//! (store, identities, gate). `identity` tells a request's account and
+//! region from its credentials.
 //! Requests are read by `inputs` (bodies checked by `shapes` against
 //! `request_shapes`, botocore's model written out), lists paged by `paging`,
 //! functions found by `lookups` after `settling` has completed what time has
@@ -38,6 +41,7 @@ mod settling;
 mod shapes;
 mod store;
 mod sts;
+mod tags;
 mod versions;
 
 pub use faults::Settings;

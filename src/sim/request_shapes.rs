@@ -82,6 +82,9 @@ static S3_BUCKET_PATTERN: Pattern = Pattern::with(
     r"[0-9A-Za-z\.\-_]*",
     Some(|s| !s.ends_with('.')),
 );
+static TAGGABLE_RESOURCE_PATTERN: Pattern = Pattern::new(
+    r"arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)",
+);
 static MASTER_REGION_PATTERN: Pattern = Pattern::new(r"ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1}");
 
 /// Every pattern above, for the unit test that compiles them.
@@ -103,6 +106,7 @@ pub static PATTERNS: &[&Pattern] = &[
     &RUNTIME_VERSION_ARN_PATTERN,
     &S3_BUCKET_PATTERN,
     &MASTER_REGION_PATTERN,
+    &TAGGABLE_RESOURCE_PATTERN,
 ];
 
 // -------------------------------------------------------------------- leaves
@@ -143,9 +147,12 @@ static LAYERS: Shape = Shape::List {
     min: None,
     max: None,
 };
+/// The model leaves tag keys and values unconstrained; Lambda holds them to
+/// its documented limits, 1..128 and 0..256 characters.
+static TAG_KEY: Shape = text(Some(1), Some(128), None);
 static TAGS: Shape = Shape::Map {
-    key: &STRING,
-    value: &STRING,
+    key: &TAG_KEY,
+    value: &text(Some(0), Some(256), None),
     sensitive: false,
 };
 static CODE_SIGNING_CONFIG_ARN: Shape =
@@ -411,7 +418,19 @@ pub static PUT_RUNTIME_MANAGEMENT_CONFIG: Shape = Shape::Structure(&[
     ),
 ]);
 
+/// TagResourceRequest's body (`Resource` is the URI).
+pub static TAG_RESOURCE: Shape = Shape::Structure(&[required("Tags", &TAGS)]);
+
 // ---------------------------------------------------------- query parameters
+
+/// The `{Resource}` label of TagResource, UntagResource and ListTags.
+pub static TAGGABLE_RESOURCE: Shape = text(Some(1), Some(256), Some(&TAGGABLE_RESOURCE_PATTERN));
+/// UntagResource's `tagKeys` (repeated).
+pub static TAG_KEYS: Shape = Shape::List {
+    member: &TAG_KEY,
+    min: None,
+    max: None,
+};
 
 /// ListFunctions's `FunctionVersion`.
 pub static FUNCTION_VERSION: Shape = one_of(&["ALL"]);

@@ -19,7 +19,7 @@ use super::emulator::Sim;
 use super::identity::{Refusal, request_scope};
 use super::names::Place;
 use super::protocol::ApiError;
-use super::{admin, functions, runtime_management, sts, versions};
+use super::{admin, functions, runtime_management, sts, tags, versions};
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let lambda = Router::new()
@@ -52,6 +52,12 @@ pub fn router(sim: Arc<Sim>) -> Router {
             "/2021-07-20/functions/{FunctionName}/runtime-management-config",
             get(runtime_management::get_runtime_management_config)
                 .put(runtime_management::put_runtime_management_config),
+        )
+        .route(
+            "/2017-03-31/tags/{Resource}",
+            get(tags::list_tags)
+                .post(tags::tag_resource)
+                .delete(tags::untag_resource),
         )
         .fallback(unserved)
         .method_not_allowed_fallback(unserved)

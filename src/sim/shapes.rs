@@ -449,6 +449,12 @@ pub fn check_text(value: &str, shape: &Shape, path: &str, v: &mut Violations) {
     check_constraints(&Value::String(value.to_owned()), shape, path, v);
 }
 
+/// Checks a value that is not in a body (a repeated query parameter, as a
+/// list) against `shape`, reporting it at `path`.
+pub fn check_value(value: &Value, shape: &Shape, path: &str, v: &mut Violations) {
+    check_constraints(value, shape, path, v);
+}
+
 /// Checks one number that is not in a body (a query parameter).
 pub fn check_number(value: i64, shape: &Shape, path: &str, v: &mut Violations) {
     check_constraints(&Value::from(value), shape, path, v);

@@ -19,4 +19,5 @@ mod sim_input_shapes; // every nested request member typed: bad values get Lambd
 mod sim_output_shapes; // every response of every served operation against botocore's output shapes
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
 mod sim_store; // the emulator's data: SIGKILL durability, restarts, seeds
+mod sim_tags; // TagResource, UntagResource, ListTags and tags on functions, as Lambda's API has them
 mod support; // the `rtm` binary runner and the emulator harness shared by every module

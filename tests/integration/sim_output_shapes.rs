@@ -77,7 +77,11 @@ def check(value, name, path, errors):
 
 def output_errors(operation, body):
     errors = []
-    check(body, model["operations"][operation]["output"]["shape"], operation, errors)
+    op = model["operations"][operation]
+    if "output" not in op:
+        if body != {}: errors.append(f"{operation}: a body where the model has no output: {body!r}")
+    else:
+        check(body, op["output"]["shape"], operation, errors)
     return errors
 
 # Self-test: each kind of fault is caught.
@@ -292,6 +296,21 @@ fn every_response_of_every_operation_follows_botocores_output_shapes() {
         "/2021-07-20/functions/full/runtime-management-config?Qualifier=1",
     );
 
+    let tags = "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afull";
+    r.call(
+        "TagResource",
+        "POST",
+        tags,
+        json!({ "Tags": { "rtm:lineage": "abc" } }),
+    );
+    r.get("ListTags", tags);
+    r.call(
+        "UntagResource",
+        "DELETE",
+        &format!("{tags}?tagKeys=team"),
+        Value::Null,
+    );
+    r.get("ListTags", tags);
     r.call(
         "DeleteFunction",
         "DELETE",
@@ -315,9 +334,12 @@ fn every_response_of_every_operation_follows_botocores_output_shapes() {
         "GetRuntimeManagementConfig",
         "ListAliases",
         "ListFunctions",
+        "ListTags",
         "ListVersionsByFunction",
         "PublishVersion",
         "PutRuntimeManagementConfig",
+        "TagResource",
+        "UntagResource",
         "UpdateFunctionConfiguration",
     ];
     let file = tempfile::NamedTempFile::new().expect("cases file");
