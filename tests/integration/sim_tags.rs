@@ -96,56 +96,40 @@ async fn tags_are_set_listed_and_removed_through_the_sdk() {
             "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope".into()
         )
     );
-    let e = c
-        .tag_resource()
-        .resource("tagged")
-        .tags("a", "b")
-        .send()
-        .await
-        .expect_err("not an ARN");
-    let (status, code, message) = failure(e);
+    // Each refused TagResource: (resource, key) -> (status, code, message).
+    let refused = async |resource: &str, key: &str| {
+        let e = c
+            .tag_resource()
+            .resource(resource)
+            .tags(key, "x")
+            .send()
+            .await
+            .expect_err("refused");
+        failure(e)
+    };
+    let (status, code, message) = refused("tagged", "a").await;
     assert_eq!((status, code.as_str()), (400, "ValidationException"));
     assert!(
         message.starts_with("1 validation error detected: Value 'tagged' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:"),
         "{message}"
     );
-    let e = c
-        .tag_resource()
-        .resource(format!("{ARN}:1"))
-        .tags("a", "b")
-        .send()
-        .await
-        .expect_err("a version");
-    assert_eq!(failure(e).1, "InvalidParameterValueException");
-    let e = c
-        .tag_resource()
-        .resource(ARN)
-        .tags("aws:cloudformation:stack", "x")
-        .send()
-        .await
-        .expect_err("reserved");
-    assert_eq!(failure(e).1, "InvalidParameterValueException");
-    let e = c
-        .tag_resource()
-        .resource(ARN)
-        .tags("k".repeat(129), "x")
-        .send()
-        .await
-        .expect_err("long key");
-    let (_, code, message) = failure(e);
+    let version = format!("{ARN}:1");
+    assert_eq!(
+        refused(&version, "a").await.1,
+        "InvalidParameterValueException"
+    );
+    assert_eq!(
+        refused(ARN, "aws:cloudformation:stack").await.1,
+        "InvalidParameterValueException"
+    );
+    let (_, code, message) = refused(ARN, &"k".repeat(129)).await;
     assert_eq!(code, "ValidationException");
     assert!(
         message.contains("at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]"),
         "{message}"
     );
-    let e = c
-        .tag_resource()
-        .resource("arn:aws:lambda:us-east-1:999999999999:function:tagged")
-        .tags("a", "b")
-        .send()
-        .await
-        .expect_err("another account");
-    assert_eq!(failure(e).0, 403);
+    let other_account = "arn:aws:lambda:us-east-1:999999999999:function:tagged";
+    assert_eq!(refused(other_account, "a").await.0, 403);
     let mut many = c.tag_resource().resource(ARN);
     for i in 0..50 {
         many = many.tags(format!("k{i}"), "v");
