@@ -1,5 +1,6 @@
 //! `rtm sim ...`: run the emulator (`serve`) and drive its admin API
-//! (`runtimes`, `release`, `phase2`, `faults`, `stats`) over HTTP. Only
+//! (`runtimes`, `release`, `phase2`, `faults`, `stats`, `settle`,
+//! `set-last-modified`) over HTTP. Only
 //! parses arguments, calls, and prints; the emulator lives in `crate::sim`.
 
 use std::io::{Read, Write};
@@ -24,6 +25,13 @@ pub enum SimArgs {
     Faults(FaultsArgs),
     /// Show API calls per operation and the 429s and 500s answered.
     Stats(StatsArgs),
+    /// Complete every create and update in flight now (no waiting for the update delay).
+    Settle(SettleArgs),
+    /// Set when a function (or one of its versions) last changed, to test staleness without waiting.
+    #[command(
+        after_help = "Examples:\n  rtm sim set-last-modified --endpoint URL orders --days-ago 200\n  rtm sim set-last-modified --endpoint URL orders --last-modified 2026-01-01T00:00:00.000+0000 --qualifier 3"
+    )]
+    SetLastModified(SetLastModifiedArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,6 +200,36 @@ pub struct StatsArgs {
     json: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct SettleArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetLastModifiedArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
+    /// The function's name or ARN.
+    function: String,
+    /// LastModified in Lambda's format, e.g. 2026-01-01T00:00:00.000+0000.
+    #[arg(
+        long,
+        value_name = "TIMESTAMP",
+        required_unless_present = "days_ago",
+        conflicts_with = "days_ago"
+    )]
+    last_modified: Option<String>,
+    /// LastModified this many days before now.
+    #[arg(long, value_name = "DAYS")]
+    days_ago: Option<u32>,
+    /// A version number (default: $LATEST).
+    #[arg(long)]
+    qualifier: Option<String>,
+}
+
 pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
     match args {
         SimArgs::Serve(a) => serve(a),
@@ -246,6 +284,21 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
             Ok(ExitCode::SUCCESS)
         }
         SimArgs::Faults(a) => faults(a),
+        SimArgs::Settle(a) => {
+            let out = call(
+                &a.endpoint.endpoint,
+                "POST",
+                "/_sim/settle",
+                Some(&serde_json::json!({})),
+            )?;
+            let settled = out["Settled"].as_array().cloned().unwrap_or_default();
+            for name in &settled {
+                println!("settled {}", name.as_str().unwrap_or(""));
+            }
+            println!("{} settled", settled.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        SimArgs::SetLastModified(a) => set_last_modified(a),
         SimArgs::Stats(a) => {
             let out = call(
                 &a.endpoint.endpoint,
@@ -436,6 +489,33 @@ fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
             a.reason_code
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_last_modified(a: SetLastModifiedArgs) -> Result<ExitCode, crate::Error> {
+    let last_modified = match (a.last_modified, a.days_ago) {
+        (Some(t), _) => t,
+        (None, days) => {
+            let then = jiff::Timestamp::now()
+                - jiff::SignedDuration::from_hours(24 * i64::from(days.unwrap_or(0)));
+            then.strftime("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+        }
+    };
+    let mut body = serde_json::json!({ "FunctionName": a.function, "LastModified": last_modified });
+    if let Some(q) = a.qualifier {
+        body["Qualifier"] = q.into();
+    }
+    let out = call(
+        &a.endpoint.endpoint,
+        "POST",
+        &a.place.path("/_sim/last-modified"),
+        Some(&body),
+    )?;
+    println!(
+        "{} last modified {}",
+        out["FunctionArn"].as_str().unwrap_or(""),
+        out["LastModified"].as_str().unwrap_or("")
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,6 +13,7 @@
 //! - `GET|PUT /_sim/faults` `{"ThrottleRate","ErrorRate","LatencyMs","UpdateDelayMs","Quotas","QuotaScale"}` (PUT: any subset)
 //! - `POST /_sim/faults/fail-next-update[?account=&region=]` `{"FunctionName","ReasonCode"?,"Reason"?}` (default place unless named)
 //! - `POST /_sim/settle` -> `{"Settled":[FunctionName...]}`: every create and update in flight completes now
+//! - `POST /_sim/last-modified[?account=&region=]` `{"FunctionName","LastModified","Qualifier"?}` -> `{"FunctionArn","LastModified"}`: backdates (or sets) a version's `LastModified`, in Lambda's format
 //! - `GET /_sim/stats[?account=&region=]` -> `{"Calls":{op:n},"TotalCalls","Throttled","ServiceErrors","Places":[{Account,Region}]}`; `DELETE /_sim/stats[?...]` resets them.
 
 use std::collections::HashMap;
@@ -31,10 +32,12 @@ use serde_json::{Value, json};
 use super::catalogue::{self, CatalogueKey};
 use super::emulator::Sim;
 use super::faults::PlaceFilter;
-use super::lookups::{catalogue_latest, latest_runtime_version};
-use super::names::{NameShape, Place};
+use super::lookups::{catalogue_latest, existing, latest_runtime_version, not_found};
+use super::names::{NameShape, Place, Qualifier};
 use super::protocol::{ApiError, Reply, json_response, parse_body};
-use super::records::{FunctionRecord, InjectedFailure, UpdateRuntimeOn, VersionRecord, now_ms};
+use super::records::{
+    FunctionRecord, InjectedFailure, UpdateRuntimeOn, VersionRecord, is_last_modified, now_ms,
+};
 use super::settling::settle_all_at;
 
 pub fn router() -> Router<Arc<Sim>> {
@@ -46,6 +49,7 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/faults", get(get_faults).put(put_faults))
         .route("/faults/fail-next-update", post(fail_next_update))
         .route("/settle", post(settle_now))
+        .route("/last-modified", post(set_last_modified))
         .route("/stats", get(stats).delete(reset_stats))
 }
 
@@ -138,7 +142,7 @@ struct ReleaseInput {
 /// in Auto or FunctionUpdate pick it up when they are created or updated.
 async fn release(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
     let input: ReleaseInput = parse_body(&body)?;
-    if !catalogue::is_supported(&input.runtime) {
+    if !catalogue::is_managed(&input.runtime) {
         return Err(ApiError::InvalidParameterValue(format!(
             "{} is not a managed runtime of the catalogue",
             input.runtime
@@ -397,6 +401,55 @@ async fn fail_next_update(State(sim): State<Arc<Sim>>, Query(q): Params, body: B
 async fn settle_now(State(sim): State<Arc<Sim>>) -> Reply {
     let names = settle_all_at(&mut sim.store.lock(), u64::MAX)?;
     Ok(json_response(StatusCode::OK, &json!({ "Settled": names })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct LastModifiedInput {
+    function_name: String,
+    last_modified: String,
+    qualifier: Option<String>,
+}
+
+/// Sets the `LastModified` of `$LATEST` or a published version, as if it
+/// had last changed then (RevisionId and everything else stay), so that
+/// staleness can be tested without waiting.
+async fn set_last_modified(State(sim): State<Arc<Sim>>, Query(q): Params, body: Bytes) -> Reply {
+    let input: LastModifiedInput = parse_body(&body)?;
+    if !is_last_modified(&input.last_modified) {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "LastModified {} is not Lambda's format, e.g. 2026-01-01T00:00:00.000+0000",
+            input.last_modified
+        )));
+    }
+    let place = one_place(&sim, &q);
+    let f = place.parse(
+        &input.function_name,
+        input.qualifier.as_deref(),
+        NameShape::Namespaced,
+    )?;
+    let mut locked = sim.store.lock();
+    let mut record = existing(&place, &mut locked, &f)?;
+    let version = match Qualifier::of(f.qualifier.as_deref()) {
+        Qualifier::Latest => &mut record.latest,
+        Qualifier::Version(n) => record
+            .versions
+            .get_mut(&n)
+            .ok_or_else(|| not_found(&place, &f))?,
+        Qualifier::Alias(_) => {
+            return Err(ApiError::InvalidParameterValue(
+                "LastModified belongs to $LATEST or a version number, not an alias".into(),
+            ));
+        }
+    };
+    version.last_modified = input.last_modified.clone();
+    locked
+        .put_function(record)
+        .map_err(|e| ApiError::Service(e.to_string()))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "FunctionArn": place.arn_of(&f), "LastModified": input.last_modified }),
+    ))
 }
 
 async fn stats(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {

@@ -390,3 +390,34 @@ pub fn last_modified_now() -> String {
         .strftime("%Y-%m-%dT%H:%M:%S%.3f+0000")
         .to_string()
 }
+
+/// Whether `s` is a `LastModified` in Lambda's format
+/// (`2026-01-01T00:00:00.000+0000`) naming a real date and time.
+pub fn is_last_modified(s: &str) -> bool {
+    s.is_ascii()
+        && s.len() == 28
+        && s.ends_with("+0000")
+        && s.as_bytes().get(19) == Some(&b'.')
+        && s[20..23].bytes().all(|b| b.is_ascii_digit())
+        && jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", &s[..19]).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_modified_is_lambdas_format_and_a_real_time() {
+        assert!(is_last_modified("2026-01-01T00:00:00.000+0000"));
+        assert!(is_last_modified(&last_modified_now()));
+        for bad in [
+            "2026-01-01T00:00:00+0000",
+            "2026-02-30T00:00:00.000+0000",
+            "2026-01-01T00:00:00.000Z",
+            "2026-01-01T00:00:00.000+00:00",
+            "2026-01-01T00:00:00.0é0+000",
+        ] {
+            assert!(!is_last_modified(bad), "{bad}");
+        }
+    }
+}

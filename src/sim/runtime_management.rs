@@ -47,6 +47,10 @@ pub fn runtime_management_target(
             )));
         }
     };
+    // INFERRED (lambda-api.md 6.3: the answer is UNCONFIRMED): a container
+    // image brings its own runtime, which Lambda never updates, so Put (and
+    // Get, for the same reason) on an Image function is a 400
+    // InvalidParameterValueException rather than a mode that means nothing.
     if record.latest.code.package_type == "Image" {
         return Err(ApiError::InvalidParameterValue(format!(
             "Runtime management configuration is not supported for {}: functions with PackageType Image have no managed runtime.",

@@ -14,7 +14,7 @@
 //!     "Environment": { "STAGE": "prod" }, "Architecture": "x86_64",
 //!     "PackageType": "Zip", "ImageUri": null, "Tags": {},
 //!     "UpdateRuntimeOn": "Auto", "RuntimeVersion": "python:3.12.v15",
-//!     "PublishedVersions": 2 } ] }
+//!     "PublishedVersions": 2, "LastModified": "2026-01-01T00:00:00.000+0000" } ] }
 //! ```
 //! `Account` and `Region` default to the emulator's default account and
 //! region (123456789012 and us-east-1 unless `--account`/`--region` say
@@ -24,6 +24,8 @@
 //! runs, and the pin when `UpdateRuntimeOn` is Manual (required then);
 //! otherwise it runs the latest. `PublishedVersions` snapshots of `$LATEST`
 //! are published (1..N), each in Auto on the same runtime version.
+//! `LastModified` (Lambda's format) is when `$LATEST` and those versions were
+//! last changed, so that a fleet can start stale; default: now.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +36,7 @@ use sha2::{Digest, Sha256};
 use super::catalogue::{self, CatalogueKey};
 use super::records::{
     Code, Config, FunctionRecord, LastUpdate, RuntimeManagement, UpdateRuntimeOn, VersionRecord,
-    last_modified_now, new_revision_id,
+    is_last_modified, last_modified_now, new_revision_id,
 };
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +66,7 @@ pub struct SeedFunction {
     pub update_runtime_on: Option<String>,
     pub runtime_version: Option<String>,
     pub published_versions: Option<u64>,
+    pub last_modified: Option<String>,
 }
 
 /// Builds the records a seed describes; `latest` gives the latest version
@@ -122,7 +125,7 @@ fn record(
         None
     } else {
         let rt = f.runtime.clone().unwrap_or_else(|| "python3.12".into());
-        if !catalogue::is_supported(&rt) {
+        if !catalogue::is_managed(&rt) {
             return Err(format!("{name}: {rt} is not a managed runtime"));
         }
         Some(rt)
@@ -198,6 +201,15 @@ fn record(
         environment: f.environment.clone().filter(|e| !e.is_empty()),
         ..defaults
     };
+    let last_modified = match &f.last_modified {
+        None => last_modified_now(),
+        Some(t) if is_last_modified(t) => t.clone(),
+        Some(t) => {
+            return Err(format!(
+                "{name}: LastModified {t} is not Lambda's format, e.g. 2026-01-01T00:00:00.000+0000"
+            ));
+        }
+    };
     let pinned = (mode == UpdateRuntimeOn::Manual)
         .then(|| runtime_version.as_ref().map(|v| v.arn.clone()))
         .flatten();
@@ -206,7 +218,7 @@ fn record(
         config,
         code,
         revision_id: new_revision_id(),
-        last_modified: last_modified_now(),
+        last_modified,
         runtime_management: RuntimeManagement {
             update_runtime_on: mode,
             runtime_version_arn: pinned,

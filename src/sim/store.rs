@@ -199,6 +199,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn records_from_before_places_move_to_the_default_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let legacy = serde_json::json!({
+            "name": "old",
+            "latest": {
+                "version": "$LATEST",
+                "config": {
+                    "runtime": "python3.12", "handler": "app.handler", "role": "r",
+                    "description": "", "timeout": 3, "memory_size": 128, "environment": null,
+                    "architecture": "x86_64", "ephemeral_storage": 512, "tracing_mode": "PassThrough",
+                    "layers": [], "kms_key_arn": null,
+                    "passthrough": { "SnapStart": { "ApplyOn": "PublishedVersions" } }
+                },
+                "code": { "package_type": "Zip", "sha256": "x", "size": 1, "s3_bucket": null,
+                          "s3_key": null, "s3_object_version": null, "image_uri": null },
+                "revision_id": "r1", "last_modified": "2026-01-01T00:00:00.000+0000",
+                "runtime_management": { "update_runtime_on": "Auto", "runtime_version_arn": null },
+                "runtime_version": null, "state": "Active", "last_update": null
+            },
+            "versions": {}, "last_version": 0, "aliases": {}, "tags": {}, "in_flight": null
+        });
+        {
+            let db = sled::Config::new().path(dir.path()).open().expect("sled");
+            let tree = db.open_tree("functions").expect("tree");
+            tree.insert("old", serde_json::to_vec(&legacy).expect("json"))
+                .expect("insert");
+            db.flush().expect("flush");
+        }
+        for _ in 0..2 {
+            let store = Store::open(Some(dir.path()), "069549076217", "eu-west-1").expect("open");
+            let locked = store.lock();
+            let key = FunctionKey {
+                account: "069549076217".into(),
+                region: "eu-west-1".into(),
+                name: "old".into(),
+            };
+            let record = locked
+                .memory
+                .functions
+                .get(&key)
+                .expect("moved to the default place");
+            assert_eq!(store.functions.len(), 1, "the old key is gone");
+            let snap = record.latest.config.nested.snap_start.as_ref();
+            assert_eq!(
+                snap.and_then(|s| s.apply_on.as_deref()),
+                Some("PublishedVersions"),
+                "settings stored untyped read back typed"
+            );
+        }
+    }
+
+    #[test]
     fn catalogue_positions_survive_reopening() {
         let dir = tempfile::tempdir().expect("tempdir");
         {

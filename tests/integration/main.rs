@@ -16,6 +16,7 @@ mod sim_cli; // the emulator through the AWS CLI (botocore)
 mod sim_fuzz; // the emulator answers mutated requests Lambda-shaped, never 5xx or a panic (proptest)
 mod sim_http; // the emulator on the wire: bad requests, error shapes, quotas, faults, rtm sim subcommands
 mod sim_input_shapes; // every nested request member typed: bad values get Lambda's 400, good ones read back typed
+mod sim_lifecycle; // LastModified from seeds and the admin API, image functions, deprecated runtimes
 mod sim_output_shapes; // every response of every served operation against botocore's output shapes
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
 mod sim_store; // the emulator's data: SIGKILL durability, restarts, seeds

@@ -368,28 +368,11 @@ fn seeds_and_the_admin_api_place_functions_in_accounts_and_regions() {
 
 #[test]
 fn a_seed_entry_in_a_region_not_served_is_refused() {
-    let seed = tempfile::NamedTempFile::new().expect("seed");
-    std::fs::write(
-        seed.path(),
-        r#"{"Functions":[{"FunctionName":"x","Region":"eu-south-2"}]}"#,
-    )
-    .expect("write");
-    let out = crate::support::Rtm::new()
-        .args([
-            "sim",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--seed",
-            seed.path().to_str().expect("utf-8"),
-        ])
-        .run()
-        .expect_code(1);
+    let stderr =
+        crate::support::sim::seed_refused(r#"[{"FunctionName":"x","Region":"eu-south-2"}]"#);
     assert!(
-        out.stderr
-            .contains("x: Region eu-south-2 is not a region the emulator serves"),
-        "{}",
-        out.stderr
+        stderr.contains("x: Region eu-south-2 is not a region the emulator serves"),
+        "{stderr}"
     );
 }
 

@@ -137,6 +137,41 @@ pub fn zip_function(
         )
 }
 
+/// The message of a failed SDK call that must be a 400
+/// InvalidParameterValueException.
+#[track_caller]
+pub fn invalid_parameter<E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug>(
+    e: aws_sdk_lambda::error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>,
+) -> String {
+    let (status, code, message) = failure(e);
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "InvalidParameterValueException"),
+        "{message}"
+    );
+    message
+}
+
+/// Starts `rtm sim serve` with a seed of `functions` (JSON) that must be
+/// refused: exit 1 and no SIM_READY. Returns stderr.
+pub fn seed_refused(functions: &str) -> String {
+    let seed = tempfile::NamedTempFile::new().expect("seed");
+    std::fs::write(seed.path(), format!(r#"{{"Functions":{functions}}}"#)).expect("write");
+    let out = super::Rtm::new()
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            seed.path().to_str().expect("utf-8"),
+        ])
+        .run()
+        .expect_code(1);
+    assert!(out.stdout.is_empty(), "no SIM_READY: {}", out.stdout);
+    out.stderr
+}
+
 /// (HTTP status, error code, message) of a failed SDK call.
 pub fn failure<E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug>(
     e: aws_sdk_lambda::error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>,
