@@ -1,5 +1,6 @@
 //! `rtm sim ...`: run the emulator (`serve`) and drive its admin API
-//! (`runtimes`, `release`, `phase2`, `faults`, `stats`) over HTTP. Only
+//! (`runtimes`, `release`, `phase2`, `faults`, `stats`, `settle`,
+//! `set-last-modified`) over HTTP. Only
 //! parses arguments, calls, and prints; the emulator lives in `crate::sim`.
 
 use std::io::{Read, Write};
@@ -24,6 +25,13 @@ pub enum SimArgs {
     Faults(FaultsArgs),
     /// Show API calls per operation and the 429s and 500s answered.
     Stats(StatsArgs),
+    /// Complete every create and update in flight now (no waiting for the update delay).
+    Settle(SettleArgs),
+    /// Set when a function (or one of its versions) last changed, to test staleness without waiting.
+    #[command(
+        after_help = "Examples:\n  rtm sim set-last-modified --endpoint URL orders --days-ago 200\n  rtm sim set-last-modified --endpoint URL orders --last-modified 2026-01-01T00:00:00.000+0000 --qualifier 3"
+    )]
+    SetLastModified(SetLastModifiedArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -37,17 +45,31 @@ pub struct ServeArgs {
     /// Seed file (JSON) applied when the store is empty.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
+    /// The default region: unsigned requests, and those signed for
+    /// us-east-1 with an unknown key, are served here.
     #[arg(long, default_value = "us-east-1")]
     region: String,
-    #[arg(long, default_value = "123456789012")]
-    account: String,
+    /// The regions served (comma-separated); default: the runtime-updates
+    /// guide's list of regions with runtime management. Requests signed for
+    /// any other region are refused (403 InvalidSignatureException).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    regions: Option<Vec<String>>,
+    /// `ACCOUNT=ACCESS_KEY`: requests signed with ACCESS_KEY are ACCOUNT's
+    /// (repeatable). A bare `ACCOUNT` sets the default account, whose are
+    /// all other keys (default 123456789012).
+    #[arg(long = "account", value_name = "ACCOUNT[=ACCESS_KEY]")]
+    accounts: Vec<String>,
+    /// Let STS AssumeRole into a role of any account, not only of the
+    /// default account and those of --account.
+    #[arg(long)]
+    trust_any_account: bool,
     /// How long an update stays InProgress (and a new function Pending).
     #[arg(long, default_value_t = 500)]
     update_delay_ms: u64,
     /// Latency added before every Lambda request.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Enforce Lambda's quotas: GetFunction 100/s, every other call 15/s together.
+    /// Enforce Lambda's quotas per account and region: GetFunction 100/s, every other call 15/s together.
     #[arg(long)]
     quotas: bool,
     /// Multiply both quotas (for benchmarks).
@@ -69,6 +91,32 @@ pub struct EndpointArg {
     /// The emulator's URL, as printed by `rtm sim serve`.
     #[arg(long, env = "RTM_SIM_ENDPOINT")]
     endpoint: String,
+}
+
+/// Which account and region an admin call is about.
+#[derive(Debug, clap::Args)]
+pub struct PlaceArgs {
+    /// Only this account (default: every account; for a function, the default account).
+    #[arg(long)]
+    account: Option<String>,
+    /// Only this region (default: every region; for a function, the default region).
+    #[arg(long)]
+    region: Option<String>,
+}
+
+impl PlaceArgs {
+    /// `path` with `?account=&region=` as given.
+    fn path(&self, path: &str) -> String {
+        let query: Vec<String> = [("account", &self.account), ("region", &self.region)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+            .collect();
+        if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", query.join("&"))
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +154,8 @@ pub struct ReleaseArgs {
 pub struct Phase2Args {
     #[command(flatten)]
     endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
     /// Only this runtime (default: every runtime).
     #[arg(long)]
     runtime: Option<String>,
@@ -115,6 +165,8 @@ pub struct Phase2Args {
 pub struct FaultsArgs {
     #[command(flatten)]
     endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
     #[arg(long)]
     throttle_rate: Option<f64>,
     #[arg(long)]
@@ -139,11 +191,43 @@ pub struct FaultsArgs {
 pub struct StatsArgs {
     #[command(flatten)]
     endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
     /// Reset the counters after printing them.
     #[arg(long)]
     reset: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SettleArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetLastModifiedArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
+    /// The function's name or ARN.
+    function: String,
+    /// LastModified in Lambda's format, e.g. 2026-01-01T00:00:00.000+0000.
+    #[arg(
+        long,
+        value_name = "TIMESTAMP",
+        required_unless_present = "days_ago",
+        conflicts_with = "days_ago"
+    )]
+    last_modified: Option<String>,
+    /// LastModified this many days before now.
+    #[arg(long, value_name = "DAYS")]
+    days_ago: Option<u32>,
+    /// A version number (default: $LATEST).
+    #[arg(long)]
+    qualifier: Option<String>,
 }
 
 pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
@@ -183,7 +267,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
             let out = call(
                 &a.endpoint.endpoint,
                 "POST",
-                "/_sim/rollout/phase2",
+                &a.place.path("/_sim/rollout/phase2"),
                 Some(&body),
             )?;
             let moved = out["Moved"].as_array().cloned().unwrap_or_default();
@@ -200,8 +284,28 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
             Ok(ExitCode::SUCCESS)
         }
         SimArgs::Faults(a) => faults(a),
+        SimArgs::Settle(a) => {
+            let out = call(
+                &a.endpoint.endpoint,
+                "POST",
+                "/_sim/settle",
+                Some(&serde_json::json!({})),
+            )?;
+            let settled = out["Settled"].as_array().cloned().unwrap_or_default();
+            for name in &settled {
+                println!("settled {}", name.as_str().unwrap_or(""));
+            }
+            println!("{} settled", settled.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        SimArgs::SetLastModified(a) => set_last_modified(a),
         SimArgs::Stats(a) => {
-            let out = call(&a.endpoint.endpoint, "GET", "/_sim/stats", None)?;
+            let out = call(
+                &a.endpoint.endpoint,
+                "GET",
+                &a.place.path("/_sim/stats"),
+                None,
+            )?;
             if a.json {
                 println!("{out}");
             } else {
@@ -213,7 +317,12 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                 println!("{:<32} {}", "service errors (500)", out["ServiceErrors"]);
             }
             if a.reset {
-                call(&a.endpoint.endpoint, "DELETE", "/_sim/stats", None)?;
+                call(
+                    &a.endpoint.endpoint,
+                    "DELETE",
+                    &a.place.path("/_sim/stats"),
+                    None,
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -234,12 +343,26 @@ fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
     if !(a.quota_scale > 0.0 && a.quota_scale.is_finite()) {
         return Err(crate::Error::Usage("--quota-scale must be positive".into()));
     }
+    let mut account = SimConfig::default().account;
+    let mut accounts = Vec::new();
+    for given in &a.accounts {
+        match given.split_once('=') {
+            Some((id, key)) => accounts.push(sim::AccountKey {
+                account: id.to_owned(),
+                access_key: key.to_owned(),
+            }),
+            None => account = given.clone(),
+        }
+    }
     let cfg = SimConfig {
         listen: a.listen,
         data_dir: a.data,
         seed: a.seed,
         region: a.region,
-        account: a.account,
+        account,
+        accounts,
+        regions: a.regions,
+        trust_any_account: a.trust_any_account,
         settings: crate::sim::Settings {
             update_delay: Duration::from_millis(a.update_delay_ms),
             latency: Duration::from_millis(a.latency_ms),
@@ -358,7 +481,7 @@ fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
         call(
             &a.endpoint.endpoint,
             "POST",
-            "/_sim/faults/fail-next-update",
+            &a.place.path("/_sim/faults/fail-next-update"),
             Some(&body),
         )?;
         println!(
@@ -366,6 +489,33 @@ fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
             a.reason_code
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_last_modified(a: SetLastModifiedArgs) -> Result<ExitCode, crate::Error> {
+    let last_modified = match (a.last_modified, a.days_ago) {
+        (Some(t), _) => t,
+        (None, days) => {
+            let then = jiff::Timestamp::now()
+                - jiff::SignedDuration::from_hours(24 * i64::from(days.unwrap_or(0)));
+            then.strftime("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+        }
+    };
+    let mut body = serde_json::json!({ "FunctionName": a.function, "LastModified": last_modified });
+    if let Some(q) = a.qualifier {
+        body["Qualifier"] = q.into();
+    }
+    let out = call(
+        &a.endpoint.endpoint,
+        "POST",
+        &a.place.path("/_sim/last-modified"),
+        Some(&body),
+    )?;
+    println!(
+        "{} last modified {}",
+        out["FunctionArn"].as_str().unwrap_or(""),
+        out["LastModified"].as_str().unwrap_or("")
+    );
     Ok(ExitCode::SUCCESS)
 }
 

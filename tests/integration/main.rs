@@ -14,10 +14,15 @@ mod fleets; // accounts, regions, and the calls each function costs in the share
 mod hardening; // regressions found trying rtm as a new user, a pipeline and an attacker would
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
 mod render_snapshots; // human and Markdown plans as a reviewer sees them (insta)
+mod sim_accounts; // many accounts and regions in one emulator: SigV4 scope, access keys, STS, per-place quotas
 mod sim_boto3; // the emulator through boto3 (botocore parsers, modelled exceptions, waiters)
 mod sim_cli; // the emulator through the AWS CLI (botocore)
 mod sim_fuzz; // the emulator answers mutated requests Lambda-shaped, never 5xx or a panic (proptest)
 mod sim_http; // the emulator on the wire: bad requests, error shapes, quotas, faults, rtm sim subcommands
+mod sim_input_shapes; // every nested request member typed: bad values get Lambda's 400, good ones read back typed
+mod sim_lifecycle; // LastModified from seeds and the admin API, image functions, deprecated runtimes
+mod sim_output_shapes; // every response of every served operation against botocore's output shapes
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
 mod sim_store; // the emulator's data: SIGKILL durability, restarts, seeds
+mod sim_tags; // TagResource, UntagResource, ListTags and tags on functions, as Lambda's API has them
 mod support; // the `rtm` binary runner and the emulator harness shared by every module
