@@ -2,12 +2,11 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 use crate::apply::{
     self, ApplyOptions, ApplyReport, FunctionResult, FunctionStatus, Hook, StepOutcome,
 };
@@ -39,12 +38,12 @@ pub struct ApplyArgs {
     pub update_timeout: Duration,
 }
 
-pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<Outcome, crate::Error> {
     if let Some(path) = &args.planfile
         && !args.targets.is_empty()
     {
         // As Terraform: a saved plan is applied whole, exactly as reviewed.
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Argument(format!(
             "--target cannot be used with a saved plan: {} is applied exactly as it was saved; make a targeted plan instead (rtm plan --target ADDR --out FILE)",
             path.display()
         )));
@@ -63,10 +62,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
     if let (Some(plan), Some(path)) = (&saved, &args.planfile) {
         check_fresh(plan, desired, &store)?;
         plan::verify_saved(plan, desired, &store.all()?, store.salt()).map_err(|why| {
-            crate::Error::Usage(format!(
-                "{}'s steps do not follow from the configuration ({why}); nothing was applied: make the plan again",
-                path.display()
-            ))
+            crate::Error::StalePlan {
+                reason: format!(
+                    "{}'s steps do not follow from the configuration ({why}); nothing was applied: make the plan again",
+                    path.display()
+                ),
+            }
         })?;
     }
     let rt = session::runtime()?;
@@ -96,7 +97,7 @@ async fn run_with(
     store: &crate::state::Store,
     lambda: &crate::aws::Lambda,
     targets: &[Address],
-) -> Result<ExitCode, crate::Error> {
+) -> Result<Outcome, crate::Error> {
     let json = args.format == ApplyFormat::Json;
     let plan = match saved {
         Some(plan) => plan,
@@ -164,19 +165,17 @@ async fn run_with(
         .iter()
         .filter_map(|(a, f)| Some((a.clone(), f.configuration.environment.clone()?)))
         .collect();
-    let report = apply::execute(&plan, &environment, lambda, store, hook.as_ref(), &opts)
-        .await
-        .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    let report = apply::execute(&plan, &environment, lambda, store, hook.as_ref(), &opts).await?;
     interrupt.abort();
     drop(graceful);
     drop(hook);
     print_summary(&report, json, lambda.stats(), global.verbose > 0);
     Ok(if super::interrupt::interrupted() {
-        ExitCode::from(super::interrupt::EXIT_CODE)
+        Outcome::Interrupted
     } else if report.ok() && !stop.load(Ordering::SeqCst) {
-        ExitCode::SUCCESS
+        Outcome::Success
     } else {
-        ExitCode::from(1)
+        Outcome::Failed
     })
 }
 
@@ -188,32 +187,38 @@ fn check_fresh(
 ) -> Result<(), crate::Error> {
     let hash = plan::config_hash(desired);
     if plan.config_hash != hash {
-        return Err(crate::Error::Usage(format!(
-            "saved plan is stale: the configuration changed since the plan was made (config hash {} then, {} now); plan again",
-            &plan.config_hash[..12.min(plan.config_hash.len())],
-            &hash[..12]
-        )));
+        return Err(crate::Error::StalePlan {
+            reason: format!(
+                "saved plan is stale: the configuration changed since the plan was made (config hash {} then, {} now); plan again",
+                &plan.config_hash[..12.min(plan.config_hash.len())],
+                &hash[..12]
+            ),
+        });
     }
     if plan.state_lineage != store.lineage() {
-        return Err(crate::Error::Usage(format!(
-            "saved plan is stale: it was made against another state (lineage {}, this state is {}); plan again",
-            plan.state_lineage,
-            store.lineage()
-        )));
+        return Err(crate::Error::StalePlan {
+            reason: format!(
+                "saved plan is stale: it was made against another state (lineage {}, this state is {}); plan again",
+                plan.state_lineage,
+                store.lineage()
+            ),
+        });
     }
     let serial = store.serial()?;
     if plan.state_serial != serial {
-        return Err(crate::Error::Usage(format!(
-            "saved plan is stale: the state changed since the plan was made (serial {} then, {serial} now); plan again",
-            plan.state_serial
-        )));
+        return Err(crate::Error::StalePlan {
+            reason: format!(
+                "saved plan is stale: the state changed since the plan was made (serial {} then, {serial} now); plan again",
+                plan.state_serial
+            ),
+        });
     }
     Ok(())
 }
 
 fn confirm() -> Result<(), crate::Error> {
     if !std::io::stdin().is_terminal() {
-        return Err(crate::Error::Usage(
+        return Err(crate::Error::NotConfirmed(
             "apply needs confirmation and there is no terminal to ask on: pass --auto-approve, or save a plan with `rtm plan --out FILE` and run `rtm apply FILE`".into(),
         ));
     }
@@ -227,7 +232,7 @@ fn confirm() -> Result<(), crate::Error> {
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(crate::Error::Usage(
+        Err(crate::Error::NotConfirmed(
             "apply cancelled; nothing was changed".into(),
         ))
     }

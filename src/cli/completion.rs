@@ -4,11 +4,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{CommandFactory, ValueHint};
 
 use super::Cli;
+use super::Outcome;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -33,7 +33,7 @@ pub struct ManArgs {
     pub out_dir: Option<PathBuf>,
 }
 
-pub fn completion(args: CompletionArgs) -> Result<ExitCode, crate::Error> {
+pub fn completion(args: CompletionArgs) -> Result<Outcome, crate::Error> {
     // clap_complete panics when its writer fails: render into memory, then
     // write stdout with rtm's own error handling.
     let mut script = Vec::new();
@@ -41,7 +41,7 @@ pub fn completion(args: CompletionArgs) -> Result<ExitCode, crate::Error> {
     write_stdout(&script)
 }
 
-pub fn man(args: ManArgs) -> Result<ExitCode, crate::Error> {
+pub fn man(args: ManArgs) -> Result<Outcome, crate::Error> {
     // `rtm help` is not a page of its own: every page documents --help.
     let mut root = Cli::command().disable_help_subcommand(true);
     root.build();
@@ -83,11 +83,11 @@ fn write_pages(
 
 /// Writes generated text to stdout; a reader that went away (`| head`) is
 /// not an error.
-fn write_stdout(bytes: &[u8]) -> Result<ExitCode, crate::Error> {
+fn write_stdout(bytes: &[u8]) -> Result<Outcome, crate::Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Ok(()) => Ok(Outcome::Success),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
         Err(e) => Err(crate::Error::io("cannot write to stdout", e)),
     }
 }

@@ -6,10 +6,9 @@
 //! what it observed only if it gets the lock within `--lock-timeout`.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{Format, GlobalArgs, session};
+use super::{Format, GlobalArgs, Outcome, session};
 use crate::aws::ReadItem;
 use crate::model::Address;
 use crate::plan::{self, drift};
@@ -34,7 +33,7 @@ pub struct DriftArgs {
     pub runtime_changes_since: Duration,
 }
 
-pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<Outcome, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
@@ -128,9 +127,9 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
         f.status.alerts() || (args.fail_on_pending && f.status == drift::DriftStatus::Pending)
     });
     Ok(if alert {
-        ExitCode::from(2)
+        Outcome::Findings
     } else {
-        ExitCode::SUCCESS
+        Outcome::Success
     })
 }
 

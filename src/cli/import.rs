@@ -6,9 +6,8 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 use crate::model::{Address, AttrValue, FunctionRef, Live, Qualifier, UpdateRuntimeOn};
 
 /// Fields `--fields` accepts, with the configuration path each maps to.
@@ -44,7 +43,7 @@ pub struct ImportArgs {
     pub fields: Vec<String>,
 }
 
-pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<Outcome, crate::Error> {
     let paths: Vec<&str> = args
         .fields
         .iter()
@@ -54,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
                 .find(|(name, _)| name == f)
                 .map(|(_, path)| *path)
                 .ok_or_else(|| {
-                    crate::Error::Usage(format!(
+                    crate::Error::Import(format!(
                         "--fields: {f:?} is not importable; choose from {}",
                         FIELDS
                             .iter()
@@ -70,7 +69,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         .clone()
         .unwrap_or_else(|| global.dir.join("imported.rtm.hcl"));
     if out_path.exists() {
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Import(format!(
             "{} exists; rtm import never overwrites a file: pass --out with a new file name",
             out_path.display()
         )));
@@ -96,7 +95,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
             let mut v = Vec::new();
             for name in &args.functions {
                 let (f, _) = FunctionRef::parse(name)
-                    .map_err(|e| crate::Error::Usage(format!("--function: {e}")))?;
+                    .map_err(|e| crate::Error::Argument(format!("--function: {e}")))?;
                 v.push(lambda.get_function(&f, Qualifier::Latest).await?);
             }
             v
@@ -104,7 +103,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         for live in &mut lives {
             if live.package_type != "Image" {
                 let f = FunctionRef::parse(&live.function_arn)
-                    .map_err(|e| crate::Error::Usage(e.to_string()))?
+                    .map_err(|e| crate::Error::Import(e.to_string()))?
                     .0;
                 live.runtime_management =
                     lambda.get_runtime_management(&f, Qualifier::Latest).await?;
@@ -182,7 +181,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
     if written > 0 {
         let _ = writeln!(out, "Run `rtm plan`: it shows no changes for them.");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// A block label from a function name: names are valid HCL identifiers

@@ -156,6 +156,33 @@ pub enum Command {
     Man(completion::ManArgs),
 }
 
+/// How a command ended, as its exit code tells scripts. Errors carry their
+/// own code ([`crate::Error::exit_code`]); these are the outcomes of a
+/// command that ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: done, nothing to report.
+    Success,
+    /// 2: changes (`--detailed-exitcode`), drift, or policy findings.
+    Findings,
+    /// 1: the command ran and what it printed says what failed (an invalid
+    /// configuration, unformatted files, functions that failed to apply).
+    Failed,
+    /// 130: stopped by Ctrl-C.
+    Interrupted,
+}
+
+impl Outcome {
+    fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => 0,
+            Outcome::Findings => 2,
+            Outcome::Failed => 1,
+            Outcome::Interrupted => interrupt::EXIT_CODE,
+        })
+    }
+}
+
 /// Parses the command line, runs the command, and returns its exit code.
 pub fn run() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -201,7 +228,7 @@ pub fn run() -> ExitCode {
         report_peak_memory();
     }
     match result {
-        Ok(code) => code,
+        Ok(outcome) => outcome.exit_code(),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             if let Some((command, format)) = machine {
@@ -265,9 +292,6 @@ fn problems(e: &crate::Error) -> Vec<crate::render::failure::Problem> {
 
 fn print_failure(command: &str, format: Format, e: &crate::Error) {
     use std::io::Write;
-    if matches!(e, crate::Error::Reported) {
-        return;
-    }
     let problems = problems(e);
     let text = match format {
         Format::Markdown => crate::render::failure::markdown(command, &problems),
@@ -343,9 +367,6 @@ fn init_logging(verbose: u8) {
 
 fn report_error(e: &crate::Error) {
     use std::io::Write;
-    if matches!(e, crate::Error::Reported) {
-        return;
-    }
     if let crate::Error::Config(crate::config::Error::Invalid(d)) = e {
         let mut err = anstream::stderr();
         let _ = write!(

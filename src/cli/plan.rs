@@ -2,9 +2,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Format, GlobalArgs, session};
+use super::{Format, GlobalArgs, Outcome, session};
 use crate::plan::Plan;
 use crate::render;
 
@@ -36,7 +35,7 @@ pub struct ShowArgs {
     pub format: Format,
 }
 
-pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<Outcome, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
@@ -61,19 +60,19 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<ExitCode, crate::Error
     Ok(plan_exit_code(&plan, args.detailed_exitcode))
 }
 
-pub fn show(_global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode, crate::Error> {
+pub fn show(_global: &GlobalArgs, args: ShowArgs) -> Result<Outcome, crate::Error> {
     let plan = crate::plan::read_plan_file(&args.file)?;
     print_plan(&plan, args.format)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-pub fn plan_exit_code(plan: &Plan, detailed: bool) -> ExitCode {
+pub fn plan_exit_code(plan: &Plan, detailed: bool) -> Outcome {
     if plan.error_count() > 0 {
-        ExitCode::from(1)
+        Outcome::Failed
     } else if detailed && plan.has_changes() {
-        ExitCode::from(2)
+        Outcome::Findings
     } else {
-        ExitCode::SUCCESS
+        Outcome::Success
     }
 }
 

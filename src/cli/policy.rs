@@ -5,11 +5,10 @@
 //! break-glass role can pin (`rtm rollback` + `rtm apply`).
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum PolicyArgs {
@@ -51,12 +50,16 @@ pub fn document(exception_roles: &[String], iam: bool) -> serde_json::Value {
     })
 }
 
-pub fn run(global: &GlobalArgs, args: PolicyArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: PolicyArgs) -> Result<Outcome, crate::Error> {
     let PolicyArgs::Scp { iam } = args;
     let loaded = session::load_config(global)?;
     let roles = &loaded.desired.policy.manual_exception_roles;
-    let text = serde_json::to_string_pretty(&document(roles, iam))
-        .map_err(|e| crate::Error::Usage(format!("cannot encode the policy: {e}")))?;
+    let text = serde_json::to_string_pretty(&document(roles, iam)).map_err(|source| {
+        crate::Error::Encode {
+            what: "the policy",
+            source,
+        }
+    })?;
     let mut out = anstream::stdout();
     writeln!(out, "{text}").map_err(|e| crate::Error::io("cannot write to stdout", e))?;
     if roles.is_empty() {
@@ -64,5 +67,5 @@ pub fn run(global: &GlobalArgs, args: PolicyArgs) -> Result<ExitCode, crate::Err
             "note: policy.manual_exception_roles is empty: this denies PutRuntimeManagementConfig to everyone, so no function can be pinned (add a break-glass role to allow rollbacks)"
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }

@@ -4,9 +4,8 @@
 //! history when there is one, never its lock, and writes nothing.
 
 use std::io::Write;
-use std::process::ExitCode;
 
-use super::{Format, GlobalArgs, session};
+use super::{Format, GlobalArgs, Outcome, session};
 use crate::aws::ReadItem;
 use crate::model::{Address, FunctionRef, Qualifier, UpdateRuntimeOn};
 use crate::plan::report::{self, FunctionReport, ReportInput};
@@ -27,7 +26,7 @@ pub struct ReportArgs {
     pub fail_on_violation: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let now = global.now()?;
@@ -127,8 +126,8 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<ExitCode, crate::Err
         .map_err(|e| crate::Error::io("cannot write to stdout", e))?;
     let violated = reports.iter().any(|r| !r.violations.is_empty());
     Ok(if args.fail_on_violation && violated {
-        ExitCode::from(2)
+        Outcome::Findings
     } else {
-        ExitCode::SUCCESS
+        Outcome::Success
     })
 }

@@ -28,7 +28,7 @@ impl GlobalArgs {
             .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
             .map(|z| z.timestamp())
             .ok_or_else(|| {
-                crate::Error::Usage(format!(
+                crate::Error::Argument(format!(
                     "--now {text:?} is not an RFC 3339 timestamp or a YYYY-MM-DD date"
                 ))
             })
@@ -53,9 +53,9 @@ impl GlobalArgs {
     ) -> Result<Vec<Address>, crate::Error> {
         let mut out = Vec::new();
         for t in targets {
-            let address = Address::parse(t).map_err(crate::Error::Usage)?;
+            let address = Address::parse(t).map_err(crate::Error::Argument)?;
             if !desired.functions.keys().any(|a| a.matches_target(&address)) {
-                return Err(crate::Error::Usage(format!(
+                return Err(crate::Error::Argument(format!(
                     "--target {address} matches no function in the configuration"
                 )));
             }

@@ -3,10 +3,10 @@
 //! `set-last-modified`) over HTTP. Only
 //! parses arguments, calls, and prints; the emulator lives in `crate::sim`.
 
+use super::Outcome;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::sim::{self, SimConfig};
@@ -230,7 +230,7 @@ pub struct SetLastModifiedArgs {
     qualifier: Option<String>,
 }
 
-pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
     match args {
         SimArgs::Serve(a) => serve(a),
         SimArgs::Runtimes(a) => runtimes(a),
@@ -257,7 +257,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                     r["Arn"].as_str().unwrap_or("")
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Success)
         }
         SimArgs::Phase2(a) => {
             let body = match a.runtime {
@@ -281,7 +281,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                 );
             }
             println!("phase 2: {} moved", moved.len());
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Success)
         }
         SimArgs::Faults(a) => faults(a),
         SimArgs::Settle(a) => {
@@ -296,7 +296,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                 println!("settled {}", name.as_str().unwrap_or(""));
             }
             println!("{} settled", settled.len());
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Success)
         }
         SimArgs::SetLastModified(a) => set_last_modified(a),
         SimArgs::Stats(a) => {
@@ -324,24 +324,26 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                     None,
                 )?;
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Success)
         }
     }
 }
 
-fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
+fn serve(a: ServeArgs) -> Result<Outcome, crate::Error> {
     for (name, rate) in [
         ("--throttle-rate", a.throttle_rate),
         ("--error-rate", a.error_rate),
     ] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(crate::Error::Usage(format!(
+            return Err(crate::Error::Argument(format!(
                 "{name} must be between 0 and 1"
             )));
         }
     }
     if !(a.quota_scale > 0.0 && a.quota_scale.is_finite()) {
-        return Err(crate::Error::Usage("--quota-scale must be positive".into()));
+        return Err(crate::Error::Argument(
+            "--quota-scale must be positive".into(),
+        ));
     }
     let mut account = SimConfig::default().account;
     let mut accounts = Vec::new();
@@ -386,7 +388,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
         }
         wait_for_signal().await;
         handle.shutdown().await;
-        Ok::<_, crate::Error>(ExitCode::SUCCESS)
+        Ok::<_, crate::Error>(Outcome::Success)
     })
 }
 
@@ -412,7 +414,7 @@ async fn wait_for_signal() {
     }
 }
 
-fn runtimes(a: RuntimesArgs) -> Result<ExitCode, crate::Error> {
+fn runtimes(a: RuntimesArgs) -> Result<Outcome, crate::Error> {
     let mut query = Vec::new();
     for (k, v) in [
         ("Runtime", &a.runtime),
@@ -431,7 +433,7 @@ fn runtimes(a: RuntimesArgs) -> Result<ExitCode, crate::Error> {
     let out = call(&a.endpoint.endpoint, "GET", &path, None)?;
     if a.json {
         println!("{out}");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Success);
     }
     for r in out["Runtimes"].as_array().into_iter().flatten() {
         let versions = r["Versions"].as_array().cloned().unwrap_or_default();
@@ -446,10 +448,10 @@ fn runtimes(a: RuntimesArgs) -> Result<ExitCode, crate::Error> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
+fn faults(a: FaultsArgs) -> Result<Outcome, crate::Error> {
     let mut body = serde_json::Map::new();
     if let Some(v) = a.throttle_rate {
         body.insert("ThrottleRate".into(), v.into());
@@ -489,10 +491,10 @@ fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
             a.reason_code
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-fn set_last_modified(a: SetLastModifiedArgs) -> Result<ExitCode, crate::Error> {
+fn set_last_modified(a: SetLastModifiedArgs) -> Result<Outcome, crate::Error> {
     let last_modified = match (a.last_modified, a.days_ago) {
         (Some(t), _) => t,
         (None, days) => {
@@ -516,7 +518,7 @@ fn set_last_modified(a: SetLastModifiedArgs) -> Result<ExitCode, crate::Error> {
         out["FunctionArn"].as_str().unwrap_or(""),
         out["LastModified"].as_str().unwrap_or("")
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// One admin call over plain HTTP/1.1 (loopback, no TLS, `Connection: close`).
@@ -526,7 +528,7 @@ fn call(
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, crate::Error> {
-    let usage = |m: String| crate::Error::Usage(m);
+    let usage = |m: String| crate::Error::Argument(m);
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| usage(format!("--endpoint must be an http:// URL, not {endpoint}")))?

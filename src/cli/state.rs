@@ -2,9 +2,8 @@
 //! recover state without touching Lambda.
 
 use std::io::Write;
-use std::process::ExitCode;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 use crate::model::{Address, StoredValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -64,13 +63,10 @@ fn print(text: &str) -> Result<(), crate::Error> {
 }
 
 fn parse(address: &str) -> Result<Address, crate::Error> {
-    Address::parse(address).map_err(crate::Error::Usage)
+    Address::parse(address).map_err(crate::Error::Argument)
 }
 
-fn restore(
-    global: &GlobalArgs,
-    from: Option<std::path::PathBuf>,
-) -> Result<ExitCode, crate::Error> {
+fn restore(global: &GlobalArgs, from: Option<std::path::PathBuf>) -> Result<Outcome, crate::Error> {
     let dir = global.state_dir();
     let from = from.unwrap_or_else(|| dir.join("rtm.backup.json"));
     let done = crate::state::Store::restore(&dir, &from, "state restore", global.lock_timeout)?;
@@ -93,10 +89,10 @@ fn restore(
         text.push_str("The backup has no salt (an older rtm wrote it): sensitive values read as drifted until the next apply records them again.\n");
     }
     print(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<Outcome, crate::Error> {
     // Restore must not open the database it replaces.
     let store = || session::open_store(global, "state");
     match args {
@@ -139,7 +135,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             let a = parse(&address)?;
             let r = store
                 .get(&a)?
-                .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
+                .ok_or_else(|| crate::state::Error::NotInState(a.clone()))?;
             match format {
                 StateFormat::Json => {
                     let mut doc = serde_json::to_value(&r).unwrap_or_default();
@@ -179,7 +175,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             let store = store()?;
             let a = parse(&address)?;
             if !store.remove(&a)? {
-                return Err(crate::Error::Usage(format!("{a} is not in state")));
+                return Err(crate::state::Error::NotInState(a.clone()).into());
             }
             session::write_backup(&store);
             print(&format!(
@@ -201,7 +197,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             let a = parse(&address)?;
             let r = store
                 .get(&a)?
-                .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
+                .ok_or_else(|| crate::state::Error::NotInState(a.clone()))?;
             match format {
                 StateFormat::Json => print(
                     &(serde_json::to_string_pretty(&serde_json::json!({
@@ -230,5 +226,5 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
