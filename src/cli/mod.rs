@@ -2,6 +2,16 @@
 //! reads the environment and picks exit codes. Each command file parses its
 //! arguments, calls the library, renders, and returns an exit code.
 
+/// `println!` that never panics: a closed stdout (`rtm ... | head`) just
+/// ends the output, as ripgrep's does.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
 mod apply;
 mod completion;
 mod drift;

@@ -249,7 +249,7 @@ pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
                 Some(&body),
             )?;
             for r in out["Released"].as_array().into_iter().flatten() {
-                println!(
+                super::outln!(
                     "released {} ({} {}) {}",
                     r["Name"].as_str().unwrap_or(""),
                     r["Region"].as_str().unwrap_or(""),
@@ -272,7 +272,7 @@ pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
             )?;
             let moved = out["Moved"].as_array().cloned().unwrap_or_default();
             for m in &moved {
-                println!(
+                super::outln!(
                     "moved {}:{} {} -> {}",
                     m["FunctionName"].as_str().unwrap_or(""),
                     m["Version"].as_str().unwrap_or(""),
@@ -280,7 +280,7 @@ pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
                     m["To"].as_str().unwrap_or("")
                 );
             }
-            println!("phase 2: {} moved", moved.len());
+            super::outln!("phase 2: {} moved", moved.len());
             Ok(Outcome::Success)
         }
         SimArgs::Faults(a) => faults(a),
@@ -293,9 +293,9 @@ pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
             )?;
             let settled = out["Settled"].as_array().cloned().unwrap_or_default();
             for name in &settled {
-                println!("settled {}", name.as_str().unwrap_or(""));
+                super::outln!("settled {}", name.as_str().unwrap_or(""));
             }
-            println!("{} settled", settled.len());
+            super::outln!("{} settled", settled.len());
             Ok(Outcome::Success)
         }
         SimArgs::SetLastModified(a) => set_last_modified(a),
@@ -307,14 +307,14 @@ pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
                 None,
             )?;
             if a.json {
-                println!("{out}");
+                super::outln!("{out}");
             } else {
                 for (op, n) in out["Calls"].as_object().into_iter().flatten() {
-                    println!("{op:<32} {n}");
+                    super::outln!("{op:<32} {n}");
                 }
-                println!("{:<32} {}", "total", out["TotalCalls"]);
-                println!("{:<32} {}", "throttled (429)", out["Throttled"]);
-                println!("{:<32} {}", "service errors (500)", out["ServiceErrors"]);
+                super::outln!("{:<32} {}", "total", out["TotalCalls"]);
+                super::outln!("{:<32} {}", "throttled (429)", out["Throttled"]);
+                super::outln!("{:<32} {}", "service errors (500)", out["ServiceErrors"]);
             }
             if a.reset {
                 call(
@@ -432,14 +432,14 @@ fn runtimes(a: RuntimesArgs) -> Result<Outcome, crate::Error> {
     };
     let out = call(&a.endpoint.endpoint, "GET", &path, None)?;
     if a.json {
-        println!("{out}");
+        super::outln!("{out}");
         return Ok(Outcome::Success);
     }
     for r in out["Runtimes"].as_array().into_iter().flatten() {
         let versions = r["Versions"].as_array().cloned().unwrap_or_default();
         let shown = if a.all { versions.len() } else { 1 };
         for v in versions.iter().take(shown) {
-            println!(
+            super::outln!(
                 "{:<16} {:<7} {:<22} {}",
                 r["Runtime"].as_str().unwrap_or(""),
                 r["Architecture"].as_str().unwrap_or(""),
@@ -477,7 +477,7 @@ fn faults(a: FaultsArgs) -> Result<Outcome, crate::Error> {
         "/_sim/faults",
         Some(&serde_json::Value::Object(body)),
     )?;
-    println!("{out}");
+    super::outln!("{out}");
     if let Some(function) = a.fail_next_update {
         let body = serde_json::json!({ "FunctionName": function, "ReasonCode": a.reason_code });
         call(
@@ -486,7 +486,7 @@ fn faults(a: FaultsArgs) -> Result<Outcome, crate::Error> {
             &a.place.path("/_sim/faults/fail-next-update"),
             Some(&body),
         )?;
-        println!(
+        super::outln!(
             "the next update of {function} will fail with {}",
             a.reason_code
         );
@@ -513,7 +513,7 @@ fn set_last_modified(a: SetLastModifiedArgs) -> Result<Outcome, crate::Error> {
         &a.place.path("/_sim/last-modified"),
         Some(&body),
     )?;
-    println!(
+    super::outln!(
         "{} last modified {}",
         out["FunctionArn"].as_str().unwrap_or(""),
         out["LastModified"].as_str().unwrap_or("")
