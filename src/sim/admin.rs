@@ -14,6 +14,7 @@
 //! - `POST /_sim/faults/fail-next-update[?account=&region=]` `{"FunctionName","ReasonCode"?,"Reason"?}` (default place unless named)
 //! - `POST /_sim/settle` -> `{"Settled":[FunctionName...]}`: every create and update in flight completes now
 //! - `POST /_sim/last-modified[?account=&region=]` `{"FunctionName","LastModified","Qualifier"?}` -> `{"FunctionArn","LastModified"}`: backdates (or sets) a version's `LastModified`, in Lambda's format
+//! - `GET /_sim/requests[?account=&region=]` -> `{"Requests":[{Operation,Method,Path,Query,Body,Account,Region}]}`: the last 10,000 Lambda requests received, oldest first (bodies up to 256 KiB, as JSON); `DELETE` empties it
 //! - `GET /_sim/stats[?account=&region=]` -> `{"Calls":{op:n},"TotalCalls","Throttled","ServiceErrors","Places":[{Account,Region}]}`; `DELETE /_sim/stats[?...]` resets them.
 
 use std::collections::HashMap;
@@ -51,6 +52,7 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/settle", post(settle_now))
         .route("/last-modified", post(set_last_modified))
         .route("/stats", get(stats).delete(reset_stats))
+        .route("/requests", get(requests).delete(clear_requests))
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -464,6 +466,22 @@ async fn stats(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {
         .collect();
     body["Places"] = places.into();
     json_response(StatusCode::OK, &body)
+}
+
+async fn requests(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {
+    let filter = place_filter(&q);
+    let list = sim.requests(|e| {
+        filter.matches(&Place {
+            account: e.account.clone(),
+            region: e.region.clone(),
+        })
+    });
+    json_response(StatusCode::OK, &json!({ "Requests": list }))
+}
+
+async fn clear_requests(State(sim): State<Arc<Sim>>) -> Response {
+    sim.clear_requests();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn reset_stats(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {

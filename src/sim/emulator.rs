@@ -3,7 +3,7 @@
 //! and the failures the admin API asked for. It must not serve requests
 //! itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::faults::{Gate, Settings};
@@ -19,7 +19,28 @@ pub struct Sim {
     pub gate: Gate,
     /// Failures the admin API asked for, per function, used by its next update.
     injected_failures: Mutex<HashMap<FunctionKey, InjectedFailure>>,
+    /// The last Lambda requests received (`GET /_sim/requests`), so a test
+    /// can compare what a client sent with what it meant to send.
+    journal: Mutex<VecDeque<JournalEntry>>,
 }
+
+/// One Lambda request as received.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JournalEntry {
+    pub operation: String,
+    pub method: String,
+    /// The path as sent (percent-encoded).
+    pub path: String,
+    pub query: String,
+    /// The body, as JSON when it is JSON, else as text; `null` when empty.
+    pub body: serde_json::Value,
+    pub account: String,
+    pub region: String,
+}
+
+/// How many requests the journal keeps.
+const JOURNAL_SIZE: usize = 10_000;
 
 impl Sim {
     pub fn new(
@@ -33,7 +54,29 @@ impl Sim {
             identities,
             gate: Gate::new(settings, fault_seed),
             injected_failures: Mutex::new(HashMap::new()),
+            journal: Mutex::new(VecDeque::new()),
         }
+    }
+
+    pub fn record_request(&self, entry: JournalEntry) {
+        let mut j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        if j.len() == JOURNAL_SIZE {
+            j.pop_front();
+        }
+        j.push_back(entry);
+    }
+
+    /// The journal, oldest first, for the places `keep` accepts.
+    pub fn requests(&self, keep: impl Fn(&JournalEntry) -> bool) -> Vec<JournalEntry> {
+        let j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        j.iter().filter(|e| keep(e)).cloned().collect()
+    }
+
+    pub fn clear_requests(&self) {
+        self.journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// Where unsigned requests (and the admin API, by default) are served.

@@ -15,7 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::emulator::Sim;
+use super::emulator::{JournalEntry, Sim};
 use super::identity::{Refusal, request_scope};
 use super::names::Place;
 use super::protocol::ApiError;
@@ -117,10 +117,54 @@ async fn gate(
 ) -> Response {
     let operation = operation_of(request.method(), request.uri().path()).unwrap_or("Unknown");
     tracing::debug!(method = %request.method(), path = request.uri().path(), operation, account = %place.account, region = %place.region, "lambda request");
+    let request = journal(&sim, &place, operation, request).await;
     match sim.gate.admit(operation, &place).await {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
     }
+}
+
+/// Bodies up to this size are kept in the journal whole.
+const JOURNAL_BODY_LIMIT: usize = 256 * 1024;
+
+/// Records the request in the journal and hands it on unchanged. A body
+/// larger than the journal keeps (or of unknown length) is not buffered:
+/// it goes on as a stream for the operation's own size check.
+async fn journal(sim: &Sim, place: &Place, operation: &str, request: Request) -> Request {
+    let (parts, body) = request.into_parts();
+    let small = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= JOURNAL_BODY_LIMIT);
+    let (body, recorded) = if small {
+        match axum::body::to_bytes(body, JOURNAL_BODY_LIMIT).await {
+            Ok(bytes) => {
+                let value = if bytes.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                    })
+                };
+                (axum::body::Body::from(bytes), value)
+            }
+            Err(_) => (axum::body::Body::empty(), serde_json::Value::Null),
+        }
+    } else {
+        (body, serde_json::Value::Null)
+    };
+    sim.record_request(JournalEntry {
+        operation: operation.to_string(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
+        body: recorded,
+        account: place.account.clone(),
+        region: place.region.clone(),
+    });
+    Request::from_parts(parts, body)
 }
 
 /// A route the emulator does not serve: a Lambda operation gets 501 naming
