@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::aws::{Lambda, UpdateOutcome};
+use std::collections::BTreeMap;
+
+use crate::aws::{Fleet, Lambda, UpdateOutcome};
 use crate::model::{Address, FunctionRef, Live};
 use crate::plan::{Action, FunctionPlan, Observed, Operation, Plan, SENSITIVE};
 use crate::state::Store;
@@ -49,6 +51,7 @@ impl Hook for Silent {}
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
+    /// Functions changed at once, in each account-region.
     pub parallelism: usize,
     /// How long to wait for one update to reach Successful.
     pub update_timeout: Duration,
@@ -187,7 +190,7 @@ fn changed_since_plan(why: String) -> Failure {
 pub async fn execute(
     plan: &Plan,
     environment: &Environment,
-    lambda: &Lambda,
+    fleet: &Fleet,
     store: &Store,
     hook: &dyn Hook,
     opts: &ApplyOptions,
@@ -197,17 +200,49 @@ pub async fn execute(
     for f in plan.functions.iter().filter(|f| f.action == Action::NoOp) {
         record::function_done(store, f, None, environment.get(&f.address), opts.now())?;
     }
-    let changes: Vec<&FunctionPlan> = plan.changes().collect();
-    let results: Vec<FunctionResult> =
-        futures_util::stream::iter(changes.into_iter().map(|fp| async move {
-            let result = apply_function(fp, environment, lambda, store, hook, opts).await;
-            hook.function_finished(&result);
-            result
-        }))
-        .buffer_unordered(opts.parallelism.max(1))
-        .collect()
-        .await;
-    let mut results = results;
+    // Each account-region at once, each at most `parallelism` functions at
+    // a time under its own quotas: a slow or throttled one slows no other.
+    let mut per_target: BTreeMap<(Option<&str>, &str), Vec<&FunctionPlan>> = BTreeMap::new();
+    for fp in plan.changes() {
+        per_target
+            .entry((fp.account.as_deref(), fp.region.as_str()))
+            .or_default()
+            .push(fp);
+    }
+    let groups = per_target
+        .into_iter()
+        .map(|((account, region), fps)| async move {
+            let lambda = fleet.lambda(account, Some(region));
+            futures_util::stream::iter(fps.into_iter().map(|fp| async move {
+                let result = match lambda {
+                    Some(lambda) => {
+                        apply_function(fp, environment, lambda, store, hook, opts).await
+                    }
+                    None => FunctionResult {
+                        address: fp.address.clone(),
+                        status: FunctionStatus::Failed {
+                            code: "NoClient".into(),
+                            message: format!(
+                                "no credentials were set up for {} in {region}",
+                                crate::aws::Target::account_label(account)
+                            ),
+                        },
+                        steps_done: 0,
+                        steps_total: fp.steps.len(),
+                    },
+                };
+                hook.function_finished(&result);
+                result
+            }))
+            .buffer_unordered(opts.parallelism.max(1))
+            .collect::<Vec<FunctionResult>>()
+            .await
+        });
+    let mut results: Vec<FunctionResult> = futures_util::future::join_all(groups)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     results.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(ApplyReport { functions: results })
 }

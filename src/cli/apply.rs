@@ -22,6 +22,8 @@ pub enum ApplyFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// A plan saved with `rtm plan --out`: apply exactly it, without asking.
     pub planfile: Option<PathBuf>,
     /// Apply without asking for confirmation.
@@ -72,17 +74,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<Outcome, crate::Error
     }
     let rt = session::runtime()?;
     rt.block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let result = run_with(
-            global,
-            &args,
-            saved,
-            desired,
-            &store,
-            &conn.lambda,
-            &targets,
-        )
-        .await;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let result = run_with(global, &args, saved, desired, &store, &conn.fleet, &targets).await;
         conn.close().await;
         session::write_backup(&store);
         result
@@ -95,15 +88,18 @@ async fn run_with(
     saved: Option<Plan>,
     desired: &crate::model::Desired,
     store: &crate::state::Store,
-    lambda: &crate::aws::Lambda,
+    fleet: &crate::aws::Fleet,
     targets: &[Address],
 ) -> Result<Outcome, crate::Error> {
     let json = args.format == ApplyFormat::Json;
     let plan = match saved {
-        Some(plan) => plan,
+        Some(plan) => {
+            same_accounts(&plan, fleet)?;
+            plan
+        }
         None => {
             let plan = super::interrupt::or_interrupt(session::make_plan(
-                global, desired, store, lambda, targets,
+                global, desired, store, fleet, targets,
             ))
             .await?;
             if !json {
@@ -165,11 +161,11 @@ async fn run_with(
         .iter()
         .filter_map(|(a, f)| Some((a.clone(), f.configuration.environment.clone()?)))
         .collect();
-    let report = apply::execute(&plan, &environment, lambda, store, hook.as_ref(), &opts).await?;
+    let report = apply::execute(&plan, &environment, fleet, store, hook.as_ref(), &opts).await?;
     interrupt.abort();
     drop(graceful);
     drop(hook);
-    print_summary(&report, json, lambda.stats(), global.verbose > 0);
+    print_summary(&report, json, fleet, global.verbose > 0);
     Ok(if super::interrupt::interrupted() {
         Outcome::Interrupted
     } else if report.ok() && !stop.load(Ordering::SeqCst) {
@@ -177,6 +173,29 @@ async fn run_with(
     } else {
         Outcome::Failed
     })
+}
+
+/// A saved plan is applied only with credentials that reach the accounts it
+/// was made for.
+fn same_accounts(plan: &Plan, fleet: &crate::aws::Fleet) -> Result<(), crate::Error> {
+    let now = session::account_ids(fleet);
+    for (name, then) in &plan.accounts {
+        if let Some(id) = now.get(name)
+            && id != then
+        {
+            return Err(crate::Error::StalePlan {
+                reason: format!(
+                    "saved plan was made for {} {then}, but the credentials now reach account {id}; nothing was applied: check the credentials, or plan again",
+                    if name == "default" {
+                        "the default credentials' account".to_string()
+                    } else {
+                        format!("account {name} =")
+                    }
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A saved plan is applied only to the configuration and state it was made from.
@@ -239,40 +258,60 @@ fn confirm() -> Result<(), crate::Error> {
 }
 
 /// The calls a run made, by operation and by quota bucket (GetFunction has
-/// its own; every other control-plane call shares one 15/s bucket), and the
-/// 429s Lambda answered.
-fn calls_json(stats: &crate::aws::Stats) -> serde_json::Value {
-    let calls = stats.calls();
-    let (own, shared): (u64, u64) = calls.iter().fold((0, 0), |(o, s), (op, n)| {
-        if crate::aws::RateLimits::own_bucket(op) {
-            (o + n, s)
-        } else {
-            (o, s + n)
+/// its own; every other control-plane call shares one 15/s bucket, per
+/// account and region), and the 429s Lambda answered.
+fn calls_json(fleet: &crate::aws::Fleet) -> serde_json::Value {
+    let mut calls: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    let (mut own, mut shared, mut throttled, mut retries) = (0u64, 0u64, 0u64, 0u64);
+    let mut per_target = Vec::new();
+    for (target, stats) in fleet.stats() {
+        let mut here = (0u64, 0u64);
+        for (op, n) in stats.calls() {
+            *calls.entry(op).or_default() += n;
+            if crate::aws::RateLimits::own_bucket(op) {
+                here.0 += n;
+            } else {
+                here.1 += n;
+            }
         }
-    });
+        own += here.0;
+        shared += here.1;
+        throttled += stats.throttled();
+        retries += stats.retries();
+        per_target.push(serde_json::json!({
+            "account": target.account.as_deref().unwrap_or("default"),
+            "region": target.region,
+            "by_bucket": { "GetFunction": here.0, "shared": here.1 },
+            "throttled": stats.throttled(),
+        }));
+    }
     serde_json::json!({
         "by_operation": calls,
         "by_bucket": { "GetFunction": own, "shared": shared },
-        "throttled": stats.throttled(),
-        "retries": stats.retries(),
+        "by_target": per_target,
+        "throttled": throttled,
+        "retries": retries,
     })
 }
 
-fn print_summary(report: &ApplyReport, json: bool, stats: &crate::aws::Stats, verbose: bool) {
+fn print_summary(report: &ApplyReport, json: bool, fleet: &crate::aws::Fleet, verbose: bool) {
+    let calls = calls_json(fleet);
     if verbose && !json {
-        let c = calls_json(stats);
+        let ops = calls["by_operation"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(op, n)| format!("{op} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
         eprintln!(
-            "calls: {} (GetFunction bucket {}, shared 15/s bucket {}); {} throttled (429), {} retried",
-            stats
-                .calls()
-                .iter()
-                .map(|(op, n)| format!("{op} {n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            c["by_bucket"]["GetFunction"],
-            c["by_bucket"]["shared"],
-            stats.throttled(),
-            stats.retries()
+            "calls: {ops} (GetFunction bucket {}, shared 15/s bucket {}); {} throttled (429), {} retried",
+            calls["by_bucket"]["GetFunction"],
+            calls["by_bucket"]["shared"],
+            calls["throttled"],
+            calls["retries"]
         );
     }
     let failures: Vec<&FunctionResult> = report
@@ -286,7 +325,7 @@ fn print_summary(report: &ApplyReport, json: bool, stats: &crate::aws::Stats, ve
             "changed": report.changed(),
             "failed": report.failed(),
             "skipped": report.skipped(),
-            "calls": calls_json(stats),
+            "calls": calls,
             "failures": failures.iter().map(|f| match &f.status {
                 FunctionStatus::Failed { code, message } => serde_json::json!({
                     "address": f.address.to_string(), "code": code, "message": message,

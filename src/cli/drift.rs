@@ -9,14 +9,14 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::{Format, GlobalArgs, Outcome, session};
-use crate::aws::ReadItem;
-use crate::model::Address;
 use crate::plan::{self, drift};
 use crate::render;
 use crate::state::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// human: a report for a person or a cron job's mail; json: one document
     /// for alerting pipelines; markdown: a chat or issue message.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -47,23 +47,10 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<Outcome, crate::Error
         );
     }
     let live = session::block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let items: Vec<ReadItem<Address>> = desired
-            .functions
-            .iter()
-            .filter(|(a, _)| plan::is_targeted(a, &targets))
-            .map(|(a, f)| ReadItem {
-                key: a.clone(),
-                function: f.function.clone(),
-                qualifier: f.qualifier,
-            })
-            .collect();
-        let live = conn
-            .lambda
-            .read_many(items, global.parallelism(desired))
-            .await;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let live = session::read_desired(global, desired, &conn.fleet, &targets).await;
         conn.close().await;
-        Ok::<_, crate::Error>(live?)
+        live
     })?;
 
     let warnings: Vec<String> = plan::orphan_warning(&snapshot.records, desired)

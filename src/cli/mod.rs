@@ -76,9 +76,15 @@ pub struct GlobalArgs {
     /// State directory [default: DIR/state].
     #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub state: Option<PathBuf>,
-    /// AWS region (overrides `settings.region` and the AWS config chain).
-    #[arg(long, global = true, env = "RTM_REGION")]
-    pub region: Option<String>,
+    /// AWS region (repeatable). The first is the region of functions whose
+    /// configuration names none (overriding `settings.region` and the AWS
+    /// config chain); given, the run covers only functions in these regions.
+    #[arg(long, global = true, env = "RTM_REGION", value_delimiter = ',')]
+    pub region: Vec<String>,
+    /// The `--account` of the command (plan, apply, drift, import, report);
+    /// not a global flag, as `rtm sim serve --account` means something else.
+    #[arg(skip)]
+    pub accounts: Vec<String>,
     /// AWS shared-config profile.
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -116,6 +122,26 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `--account NAME` (repeatable): the commands that read Lambda cover only
+/// the functions of these `account` blocks (`default`: the default
+/// credentials).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AccountScope {
+    /// Cover only the functions of these account blocks (repeatable;
+    /// `default` names the default credentials).
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+}
+
+impl GlobalArgs {
+    fn scoped(&self, scope: &AccountScope) -> GlobalArgs {
+        GlobalArgs {
+            accounts: scope.accounts.clone(),
+            ..self.clone()
+        }
+    }
 }
 
 /// The output formats a command may offer.
@@ -221,13 +247,13 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
-        Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Plan(args) => plan::run(&cli.global.scoped(&args.scope), args),
         Command::Show(args) => plan::show(&cli.global, args),
-        Command::Apply(args) => apply::run(&cli.global, args),
-        Command::Drift(args) => drift::run(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global.scoped(&args.scope), args),
+        Command::Drift(args) => drift::run(&cli.global.scoped(&args.scope), args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
-        Command::Import(args) => import::run(&cli.global, args),
-        Command::Report(args) => report::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global.scoped(&args.scope), args),
+        Command::Report(args) => report::run(&cli.global.scoped(&args.scope), args),
         Command::Policy(args) => policy::run(&cli.global, args),
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),

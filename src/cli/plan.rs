@@ -9,6 +9,8 @@ use crate::render;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// Save the plan to FILE, for `rtm show` and `rtm apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -41,8 +43,8 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<Outcome, crate::Error>
     let targets = global.targets(&args.targets, desired)?;
     let store = session::open_store(global, "plan")?;
     let plan = session::block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let plan = session::make_plan(global, desired, &store, &conn.lambda, &targets).await;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let plan = session::make_plan(global, desired, &store, &conn.fleet, &targets).await;
         conn.close().await;
         plan
     })?;

@@ -7,13 +7,15 @@ use std::io::Write;
 
 use super::{Format, GlobalArgs, Outcome, session};
 use crate::aws::ReadItem;
-use crate::model::{Address, FunctionRef, Qualifier, UpdateRuntimeOn};
+use crate::model::{FunctionRef, Qualifier, UpdateRuntimeOn};
 use crate::plan::report::{self, FunctionReport, ReportInput};
 use crate::render;
 use crate::state::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// human: a summary for a person; json: a versioned document for
     /// dashboards; markdown: a PR comment or wiki page.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -32,20 +34,8 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Erro
     let now = global.now()?;
     let snapshot = Store::snapshot(&global.state_dir(), "report")?;
     let (declared, undeclared) = session::block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let items: Vec<ReadItem<Address>> = desired
-            .functions
-            .iter()
-            .map(|(a, f)| ReadItem {
-                key: a.clone(),
-                function: f.function.clone(),
-                qualifier: f.qualifier,
-            })
-            .collect();
-        let declared = conn
-            .lambda
-            .read_many(items, global.parallelism(desired))
-            .await?;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let declared = session::read_desired(global, desired, &conn.fleet, &[]).await?;
         let mut undeclared = Vec::new();
         if args.all_live {
             let known: std::collections::BTreeSet<String> = declared
@@ -54,27 +44,25 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Erro
                 .filter(|l| l.qualifier.is_latest())
                 .map(|l| l.function_arn.clone())
                 .collect();
-            let items: Vec<ReadItem<String>> = conn
-                .lambda
-                .list_functions()
-                .await?
-                .into_iter()
-                .filter(|l| !known.contains(&l.function_arn))
-                .filter_map(|l| {
-                    let (function, _) = FunctionRef::parse(&l.function_arn).ok()?;
-                    Some(ReadItem {
-                        key: l.function_arn,
-                        function,
-                        qualifier: Qualifier::Latest,
+            // Every function of every account-region the run covers.
+            for (_, lambda) in conn.fleet.targets() {
+                let items: Vec<ReadItem<String>> = lambda
+                    .list_functions()
+                    .await?
+                    .into_iter()
+                    .filter(|l| !known.contains(&l.function_arn))
+                    .filter_map(|l| {
+                        let (function, _) = FunctionRef::parse(&l.function_arn).ok()?;
+                        Some(ReadItem {
+                            key: l.function_arn,
+                            function,
+                            qualifier: Qualifier::Latest,
+                        })
                     })
-                })
-                .collect();
-            for (_, live) in conn
-                .lambda
-                .read_many(items, global.parallelism(desired))
-                .await?
-            {
-                undeclared.push(live?);
+                    .collect();
+                for (_, live) in lambda.read_many(items, global.parallelism(desired)).await? {
+                    undeclared.push(live?);
+                }
             }
         }
         conn.close().await;

@@ -207,7 +207,7 @@ fn target_arn(
             .function
             .region
             .clone()
-            .or_else(|| global.region.clone())
+            .or_else(|| global.region.first().cloned())
             .or_else(|| desired.settings.region.clone());
         if let Some(region) = region
             && arn.region() != region

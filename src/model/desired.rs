@@ -13,6 +13,9 @@ use super::{Address, Configuration, FunctionRef, Qualifier, RuntimeVersionArn, U
 pub struct Desired {
     pub settings: Settings,
     pub policy: Policy,
+    /// `account "NAME" { ... }` blocks, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<String, Account>,
     /// Keyed by address, so iteration is in address order.
     pub functions: BTreeMap<Address, DesiredFunction>,
 }
@@ -55,12 +58,38 @@ impl Default for Policy {
     }
 }
 
+/// How an `account` block reaches its AWS account. With neither a role nor
+/// a profile, the default credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Checked with STS GetCallerIdentity before any call to Lambda.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The account's default region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
 /// One declared function instance.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DesiredFunction {
     pub address: Address,
     pub function: FunctionRef,
     pub qualifier: Qualifier,
+    /// The `account` block it lives in (`None`: the default credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Its region: the function's `region`, else its account's, else
+    /// `settings.region` (`None`: the run's default region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// `None`: runtime management is not managed for this function (neither
     /// the block nor the defaults set it).
     pub runtime_management: Option<RuntimeManagement>,

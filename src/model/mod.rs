@@ -17,7 +17,9 @@ mod runtime;
 pub use address::Address;
 pub use attributes::{ARN_PATH, ATTRIBUTES, Attribute, Container, Kind, MODE_PATH, attribute};
 pub use configuration::{Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig};
-pub use desired::{Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation};
+pub use desired::{
+    Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
+};
 pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{Live, LiveRuntimeManagement};
 pub use recorded::{ObservedRuntimeVersion, Recorded, Salt, Sighting, StoredValue};

@@ -45,7 +45,13 @@ pub struct Plan {
     pub config_hash: String,
     pub state_lineage: String,
     pub state_serial: u64,
+    /// The default region (of functions whose configuration names none).
     pub region: String,
+    /// The account each account block's credentials reached when planned
+    /// (`default` for the default credentials): a saved plan is refused if
+    /// they now reach another.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, String>,
     /// The `--target` addresses the plan was limited to (empty: all).
     pub targets: Vec<Address>,
     /// Every address examined, changed or not, in address order.
@@ -131,6 +137,12 @@ pub struct FunctionPlan {
     pub function_name: String,
     pub function_arn: String,
     pub qualifier: Qualifier,
+    /// The account block (`None`: the default credentials), and the account
+    /// id and region the function is in (from its ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub account_id: String,
+    pub region: String,
     pub action: Action,
     pub attributes: Vec<AttributeChange>,
     pub steps: Vec<Step>,
@@ -510,6 +522,7 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
         state_lineage: input.state_lineage.clone(),
         state_serial: input.state_serial,
         region: input.region.clone(),
+        accounts: BTreeMap::new(),
         targets: input.targets.to_vec(),
         functions,
         runtime_versions,

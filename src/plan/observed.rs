@@ -90,6 +90,16 @@ impl Observed {
         })
     }
 
+    /// The account and region of the function, from its ARN
+    /// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`).
+    pub fn account_id(&self) -> &str {
+        self.function_arn.split(':').nth(4).unwrap_or_default()
+    }
+
+    pub fn region(&self) -> &str {
+        self.function_arn.split(':').nth(3).unwrap_or_default()
+    }
+
     pub fn update_in_progress(&self) -> bool {
         self.last_update_status.as_deref() == Some("InProgress")
     }

@@ -30,6 +30,8 @@ fn desired(
         address: Address::parse("function.f").unwrap(),
         function: FunctionRef::parse("f").unwrap().0,
         qualifier,
+        account: None,
+        region: None,
         runtime_management: rm.map(|(mode, a, pin_until)| RuntimeManagement {
             update_runtime_on: mode,
             runtime_version_arn: a.map(arn),
