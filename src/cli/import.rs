@@ -204,7 +204,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<Outcome, crate::Erro
         }
         let place = several.then_some(target);
         text.push_str(&block(&label, &name, place, live, &paths));
-        records.push((address, live));
+        records.push((address, target.account.as_deref(), live));
     }
     // The file first: state records without their HCL would be worse than
     // HCL without records (whose first plan is empty all the same).
@@ -213,8 +213,8 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<Outcome, crate::Erro
         std::fs::write(&out_path, &text)
             .map_err(|e| crate::Error::io(format!("cannot write {}", out_path.display()), e))?;
         let now = global.now()?;
-        for (address, live) in &records {
-            crate::apply::record::imported(&store, address, live, &paths, now)?;
+        for (address, account, live) in &records {
+            crate::apply::record::imported(&store, address, *account, live, &paths, now)?;
         }
     }
     session::write_backup(&store);

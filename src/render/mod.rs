@@ -96,6 +96,16 @@ fn steps_line(f: &FunctionPlan) -> String {
     parts.join(" -> ")
 }
 
+/// `account prod (111111111111) / eu-west-1`: where a function is.
+pub fn account_heading(f: &FunctionPlan) -> String {
+    format!(
+        "account {} ({}) / {}",
+        f.account.as_deref().unwrap_or("default"),
+        f.account_id,
+        f.region
+    )
+}
+
 /// Short names of the changed attributes, for summary tables.
 fn changed_names(f: &FunctionPlan) -> String {
     let mut names: Vec<String> = Vec::new();
