@@ -43,6 +43,9 @@ pub trait Hook: Send + Sync {
     ) {
     }
     fn function_finished(&self, _result: &FunctionResult) {}
+    /// A function was claimed for this state (TagResource `rtm:lineage`),
+    /// before any step.
+    fn claim_finished(&self, _address: &Address, _outcome: &StepOutcome, _elapsed: Duration) {}
 }
 
 /// A hook that reports nothing.
@@ -140,6 +143,7 @@ pub enum Error {
 pub type Environment =
     std::collections::BTreeMap<Address, std::collections::BTreeMap<String, String>>;
 
+#[derive(Debug, Clone)]
 struct Failure {
     code: String,
     message: String,
@@ -195,62 +199,172 @@ pub async fn execute(
     hook: &dyn Hook,
     opts: &ApplyOptions,
 ) -> Result<ApplyReport, Error> {
+    // Claims first, every one, before any other write: a second state that
+    // plans while this apply runs finds every function already owned.
+    let to_claim: Vec<&FunctionPlan> = plan
+        .functions
+        .iter()
+        .filter(|f| f.claim.is_some())
+        .collect();
+    let claim_failures: BTreeMap<Address, FunctionResult> =
+        per_target(&to_claim, fleet, opts, |fp, lambda| async move {
+            let failure = match claim(fp, lambda, store, hook).await {
+                Ok(()) => return None,
+                Err(f) => f,
+            };
+            let result = FunctionResult {
+                address: fp.address.clone(),
+                status: FunctionStatus::Failed {
+                    code: failure.code,
+                    message: failure.message,
+                },
+                steps_done: 0,
+                steps_total: fp.steps.len(),
+            };
+            hook.function_finished(&result);
+            Some(result)
+        })
+        .await
+        .into_iter()
+        .flatten()
+        .map(|r| (r.address.clone(), r))
+        .collect();
     // Record the last applied values of functions already in sync, so
     // drift detection knows what to expect of them.
-    for f in plan.functions.iter().filter(|f| f.action == Action::NoOp) {
+    for f in plan
+        .functions
+        .iter()
+        .filter(|f| f.action == Action::NoOp && !claim_failures.contains_key(&f.address))
+    {
         record::function_done(store, f, None, environment.get(&f.address), opts.now())?;
     }
     // Each account-region at once, each at most `parallelism` functions at
     // a time under its own quotas: a slow or throttled one slows no other.
-    let mut per_target: BTreeMap<(Option<&str>, &str), Vec<&FunctionPlan>> = BTreeMap::new();
-    for fp in plan.changes() {
-        per_target
+    let changes: Vec<&FunctionPlan> = plan
+        .changes()
+        .filter(|f| !claim_failures.contains_key(&f.address))
+        .collect();
+    let mut results: Vec<FunctionResult> =
+        per_target(&changes, fleet, opts, |fp, lambda| async move {
+            let result = apply_function(fp, environment, lambda, store, hook, opts).await;
+            hook.function_finished(&result);
+            result
+        })
+        .await;
+    results.extend(claim_failures.into_values());
+    results.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(ApplyReport { functions: results })
+}
+
+/// Runs `work` for each function with its account-region's client: every
+/// account-region at once, at most `parallelism` functions at a time in each.
+async fn per_target<'a, T, F, Fut>(
+    functions: &[&'a FunctionPlan],
+    fleet: &'a Fleet,
+    opts: &ApplyOptions,
+    work: F,
+) -> Vec<T>
+where
+    F: Fn(&'a FunctionPlan, Result<&'a Lambda, Failure>) -> Fut + Copy,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut groups: BTreeMap<(Option<&str>, &str), Vec<&'a FunctionPlan>> = BTreeMap::new();
+    for fp in functions {
+        groups
             .entry((fp.account.as_deref(), fp.region.as_str()))
             .or_default()
             .push(fp);
     }
-    let groups = per_target
+    let runs = groups
         .into_iter()
         .map(|((account, region), fps)| async move {
-            let lambda = fleet.lambda(account, Some(region));
-            futures_util::stream::iter(fps.into_iter().map(|fp| async move {
-                let result = match lambda {
-                    Some(lambda) => {
-                        apply_function(fp, environment, lambda, store, hook, opts).await
-                    }
-                    None => FunctionResult {
-                        address: fp.address.clone(),
-                        status: FunctionStatus::Failed {
-                            code: "NoClient".into(),
-                            message: format!(
-                                "no credentials were set up for {} in {region}",
-                                crate::aws::Target::account_label(account)
-                            ),
-                        },
-                        steps_done: 0,
-                        steps_total: fp.steps.len(),
-                    },
-                };
-                hook.function_finished(&result);
-                result
-            }))
-            .buffer_unordered(opts.parallelism.max(1))
-            .collect::<Vec<FunctionResult>>()
-            .await
+            let lambda = fleet.lambda(account, Some(region)).ok_or_else(|| {
+                Failure::new(
+                    "NoClient",
+                    format!(
+                        "no credentials were set up for {} in {region}",
+                        crate::aws::Target::account_label(account)
+                    ),
+                )
+            });
+            futures_util::stream::iter(fps.into_iter().map(|fp| work(fp, lambda.clone())))
+                .buffer_unordered(opts.parallelism.max(1))
+                .collect::<Vec<T>>()
+                .await
         });
-    let mut results: Vec<FunctionResult> = futures_util::future::join_all(groups)
+    futures_util::future::join_all(runs)
         .await
         .into_iter()
         .flatten()
-        .collect();
-    results.sort_by(|a, b| a.address.cmp(&b.address));
-    Ok(ApplyReport { functions: results })
+        .collect()
+}
+
+/// Claims a function for this state: TagResource `rtm:lineage`, refused
+/// when another state claimed it since the plan, and checked after.
+async fn claim(
+    fp: &FunctionPlan,
+    lambda: Result<&Lambda, Failure>,
+    store: &Store,
+    hook: &dyn Hook,
+) -> Result<(), Failure> {
+    let Some(step) = &fp.claim else {
+        return Ok(());
+    };
+    let lambda = lambda?;
+    let started = Instant::now();
+    let result = async {
+        let function = function_ref(fp)?;
+        let ours = store.lineage();
+        let owner = |live: &Live| live.tags.get(crate::model::CLAIM_TAG).cloned();
+        let elsewhere = |theirs: &str| {
+            Failure::new(
+                "ClaimedElsewhere",
+                format!(
+                    "managed by another rtm state (lineage {}...), which claimed it after this plan; nothing written to it",
+                    theirs.get(..8).unwrap_or(theirs)
+                ),
+            )
+        };
+        if let Some(theirs) = owner(&lambda.get_function(&function, fp.qualifier).await?)
+            && theirs != ours
+        {
+            return Err(elsewhere(&theirs));
+        }
+        let tags: std::collections::BTreeMap<String, String> = step
+            .request
+            .body
+            .get("Tags")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default();
+        lambda.tag_resource(&fp.function_arn, &tags).await?;
+        // Tags are last-writer-wins: read back who holds it now.
+        match owner(&lambda.get_function(&function, fp.qualifier).await?) {
+            Some(theirs) if theirs != ours => Err(elsewhere(&theirs)),
+            _ => Ok(()),
+        }
+    }
+    .await;
+    let outcome = match &result {
+        Ok(()) => StepOutcome::Ok,
+        Err(f) => StepOutcome::Failed {
+            code: f.code.clone(),
+            message: f.message.clone(),
+        },
+    };
+    hook.claim_finished(&fp.address, &outcome, started.elapsed());
+    result
+}
+
+fn function_ref(fp: &FunctionPlan) -> Result<FunctionRef, Failure> {
+    FunctionRef::parse(&fp.function_name)
+        .map(|(f, _)| f)
+        .map_err(|e| Failure::new("InvalidPlan", e.to_string()))
 }
 
 async fn apply_function(
     fp: &FunctionPlan,
     environment: &Environment,
-    lambda: &Lambda,
+    lambda: Result<&Lambda, Failure>,
     store: &Store,
     hook: &dyn Hook,
     opts: &ApplyOptions,
@@ -258,7 +372,11 @@ async fn apply_function(
     let total = fp.steps.len();
     let mut done = 0;
     let env = environment.get(&fp.address);
-    let status = match run_steps(fp, env, lambda, store, hook, opts, &mut done).await {
+    let run = match lambda {
+        Ok(lambda) => run_steps(fp, env, lambda, store, hook, opts, &mut done).await,
+        Err(f) => Err(f),
+    };
+    let status = match run {
         Ok(()) if done == total => FunctionStatus::Changed,
         Ok(()) => FunctionStatus::Skipped {
             reason: format!("interrupted after {done} of {total} steps"),
@@ -325,9 +443,7 @@ async fn run_steps(
     if opts.stop.load(Ordering::SeqCst) {
         return Ok(());
     }
-    let function = FunctionRef::parse(&fp.function_name)
-        .map(|(f, _)| f)
-        .map_err(|e| Failure::new("InvalidPlan", e.to_string()))?;
+    let function = function_ref(fp)?;
     // Re-read before the first write: PutRuntimeManagementConfig has no
     // RevisionId, so this comparison is its only guard. GetFunction always
     // (its own quota bucket); the runtime management read, from the shared
@@ -353,10 +469,12 @@ async fn run_steps(
             .get_runtime_management(&function, fp.qualifier)
             .await?;
     }
-    if let Some(why) = fp
-        .observed
-        .first_difference(&Observed::of(&live, store.salt(), opts.now()))
-    {
+    let mut fresh = Observed::of(&live, store.salt(), opts.now());
+    if fp.claim.is_some() && fresh.claim.as_deref() == Some(store.lineage()) {
+        // This apply claimed it a moment ago.
+        fresh.claim = None;
+    }
+    if let Some(why) = fp.observed.first_difference(&fresh) {
         return Err(changed_since_plan(why));
     }
     let mut revision_id = live.revision_id.clone();
@@ -385,6 +503,12 @@ async fn run_steps(
                         .await?;
                     live.runtime_management = rm;
                     put_since_read = true;
+                }
+                Operation::TagResource => {
+                    return Err(Failure::new(
+                        "InvalidPlan",
+                        "a claim is not a step of its own".into(),
+                    ));
                 }
                 Operation::UpdateFunctionConfiguration => {
                     if put_since_read || revision_id != fp.observed.revision_id {

@@ -191,6 +191,7 @@ pub fn live_from_configuration(c: &sdk::FunctionConfiguration, qualifier: Qualif
             update_runtime_on: UpdateRuntimeOn::Auto,
             runtime_version_arn: None,
         },
+        tags: Default::default(),
     }
 }
 

@@ -360,7 +360,31 @@ impl Lambda {
         let conf = out.configuration().ok_or_else(|| {
             Error::local("GetFunction", "the response has no Configuration".into())
         })?;
-        Ok(convert::live_from_configuration(conf, qualifier))
+        let mut live = convert::live_from_configuration(conf, qualifier);
+        if let Some(tags) = out.tags() {
+            live.tags = tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        }
+        Ok(live)
+    }
+
+    /// TagResource on a function (its unqualified ARN).
+    pub async fn tag_resource(
+        &self,
+        function_arn: &str,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), Error> {
+        self.call("TagResource", true, || {
+            self.client
+                .tag_resource()
+                .resource(function_arn)
+                .set_tags(Some(
+                    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                ))
+                .send()
+                .map_err_sdk("TagResource")
+        })
+        .await
+        .map(|_| ())
     }
 
     pub async fn get_runtime_management(

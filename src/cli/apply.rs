@@ -235,7 +235,7 @@ fn check_fresh(
     Ok(())
 }
 
-fn confirm() -> Result<(), crate::Error> {
+pub(super) fn confirm() -> Result<(), crate::Error> {
     if !std::io::stdin().is_terminal() {
         return Err(crate::Error::NotConfirmed(
             "apply needs confirmation and there is no terminal to ask on: pass --auto-approve, or save a plan with `rtm plan --out FILE` and run `rtm apply FILE`".into(),
@@ -375,6 +375,9 @@ fn emit_json(value: &serde_json::Value) {
 struct LineHook;
 
 impl Hook for LineHook {
+    fn claim_finished(&self, address: &Address, outcome: &StepOutcome, elapsed: Duration) {
+        self.step_finished(address, "TagResource(claim)", outcome, elapsed);
+    }
     fn waiting(&self, address: &Address, what: &str) {
         eprintln!("{address}: waiting for {what}...");
     }
@@ -418,6 +421,12 @@ impl BarHook {
 }
 
 impl Hook for BarHook {
+    fn claim_finished(&self, address: &Address, outcome: &StepOutcome, _elapsed: Duration) {
+        if let StepOutcome::Failed { code, .. } = outcome {
+            self.bar
+                .println(format!("{address}: TagResource(claim) failed ({code})"));
+        }
+    }
     fn step_started(&self, address: &Address, step: &str) {
         self.bar.set_message(format!("{address}: {step}"));
     }
@@ -461,6 +470,22 @@ impl Drop for BarHook {
 struct JsonHook;
 
 impl Hook for JsonHook {
+    fn claim_finished(&self, address: &Address, outcome: &StepOutcome, elapsed: Duration) {
+        let mut v = serde_json::json!({
+            "event": "claim_finished",
+            "address": address.to_string(),
+            "elapsed_ms": elapsed.as_millis() as u64,
+        });
+        match outcome {
+            StepOutcome::Ok => v["outcome"] = "ok".into(),
+            StepOutcome::Failed { code, message } => {
+                v["outcome"] = "failed".into();
+                v["code"] = code.clone().into();
+                v["message"] = message.clone().into();
+            }
+        }
+        emit_json(&v);
+    }
     fn step_started(&self, address: &Address, step: &str) {
         emit_json(
             &serde_json::json!({"event": "step_started", "address": address.to_string(), "step": step}),

@@ -9,24 +9,32 @@ use std::path::PathBuf;
 
 use super::{GlobalArgs, Outcome, session};
 use crate::aws::Target;
-use crate::model::{Address, AttrValue, FunctionRef, Live, Qualifier, UpdateRuntimeOn};
+use crate::model::{
+    ATTRIBUTES, Address, AttrValue, FunctionRef, Kind, Live, Qualifier, UpdateRuntimeOn,
+};
 
-/// Fields `--fields` accepts, with the configuration path each maps to.
-const FIELDS: &[(&str, &str)] = &[
-    ("runtime", "configuration.runtime"),
-    ("handler", "configuration.handler"),
-    ("memory_size", "configuration.memory_size"),
-    ("timeout", "configuration.timeout"),
-    ("description", "configuration.description"),
-    ("role", "configuration.role"),
-    ("layers", "configuration.layers"),
-    ("kms_key_arn", "configuration.kms_key_arn"),
-    ("ephemeral_storage", "configuration.ephemeral_storage.size"),
-    ("tracing_config", "configuration.tracing_config.mode"),
-];
+/// The `--fields` names: each managed attribute's top-level name in the
+/// `configuration` block (`memory_size`, `logging_config`, ...), from the
+/// attribute table; a block name stands for all of its attributes. The
+/// environment is not importable: its values are secrets rtm never writes.
+fn field_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for a in ATTRIBUTES.iter().filter(|a| a.kind != Kind::Map) {
+        let name = field_of(a.path);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+fn field_of(path: &'static str) -> &'static str {
+    let rest = path.strip_prefix("configuration.").unwrap_or(path);
+    rest.split('.').next().unwrap_or(rest)
+}
 
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("which").required(true).args(["all", "functions"]))]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["all", "functions", "take_over"]))]
 pub struct ImportArgs {
     #[command(flatten)]
     pub scope: super::AccountScope,
@@ -36,37 +44,47 @@ pub struct ImportArgs {
     /// Import these functions (name or ARN); repeatable.
     #[arg(long = "function", value_name = "NAME")]
     pub functions: Vec<String>,
+    /// Move functions another rtm state manages to this one: re-tag them
+    /// `rtm:lineage` with this state's lineage (asks on a terminal;
+    /// --auto-approve in CI). ADDR as in --target.
+    #[arg(long = "take-over", value_name = "ADDR", num_args = 1..)]
+    pub take_over: Vec<String>,
+    /// Take over without asking.
+    #[arg(long, requires = "take_over")]
+    pub auto_approve: bool,
     /// The file to write [default: DIR/imported.rtm.hcl]; it must not exist.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Configuration fields to declare besides runtime management
-    /// (runtime, handler, memory_size, timeout, description, role, layers,
-    /// kms_key_arn, ephemeral_storage, tracing_config).
+    /// Configuration fields to declare besides runtime management (any
+    /// managed attribute of the configuration block, by its name there:
+    /// runtime, handler, memory_size, timeout, description, role, layers,
+    /// kms_key_arn, ephemeral_storage, tracing_config, logging_config,
+    /// vpc_config, dead_letter_config, file_system_config, image_config,
+    /// snap_start).
     #[arg(long, value_delimiter = ',', default_value = "runtime")]
     pub fields: Vec<String>,
 }
 
 pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<Outcome, crate::Error> {
-    let paths: Vec<&str> = args
-        .fields
-        .iter()
-        .map(|f| {
-            FIELDS
+    if !args.take_over.is_empty() {
+        return take_over(global, &args);
+    }
+    let names = field_names();
+    let mut paths: Vec<&str> = Vec::new();
+    for f in &args.fields {
+        if !names.contains(&f.as_str()) {
+            return Err(crate::Error::Argument(format!(
+                "--fields: {f:?} is not importable; choose from {}",
+                names.join(", ")
+            )));
+        }
+        paths.extend(
+            ATTRIBUTES
                 .iter()
-                .find(|(name, _)| name == f)
-                .map(|(_, path)| *path)
-                .ok_or_else(|| {
-                    crate::Error::Import(format!(
-                        "--fields: {f:?} is not importable; choose from {}",
-                        FIELDS
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                })
-        })
-        .collect::<Result<_, _>>()?;
+                .filter(|a| a.kind != Kind::Map && field_of(a.path) == f)
+                .map(|a| a.path),
+        );
+    }
     let out_path = args
         .out
         .clone()
@@ -319,7 +337,8 @@ fn block(label: &str, name: &str, place: Option<&Target>, live: &Live, paths: &[
         ));
     }
     let mut top = Vec::new();
-    let mut nested = Vec::new();
+    // Nested blocks in table order, each with all of its attributes.
+    let mut blocks: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for path in paths {
         let Some(v) = live.configuration.get(path) else {
             continue;
@@ -333,12 +352,19 @@ fn block(label: &str, name: &str, place: Option<&Target>, live: &Live, paths: &[
                 path.trim_start_matches("configuration.").to_string(),
                 hcl_value(&v),
             )),
-            Some((blk, attr)) => nested.push(format!(
-                "    {blk} {{\n      {attr} = {}\n    }}\n",
-                hcl_value(&v)
-            )),
+            Some((blk, attr)) => {
+                let item = (attr.to_string(), hcl_value(&v));
+                match blocks.iter_mut().find(|(b, _)| b == blk) {
+                    Some((_, items)) => items.push(item),
+                    None => blocks.push((blk.to_string(), vec![item])),
+                }
+            }
         }
     }
+    let nested: Vec<String> = blocks
+        .iter()
+        .map(|(blk, items)| format!("    {blk} {{\n{}    }}\n", attributes("      ", items)))
+        .collect();
     if !top.is_empty() || !nested.is_empty() {
         let mut c = String::from("  configuration {\n");
         c.push_str(&attributes("    ", &top));
@@ -354,4 +380,86 @@ fn block(label: &str, name: &str, place: Option<&Target>, live: &Live, paths: &[
     let _ = write!(s, "{}", sections.join("\n"));
     s.push_str("}\n");
     s
+}
+
+/// `rtm import --take-over ADDR...`: claims declared functions for this
+/// state, whichever state claimed them before. Nothing else is written: the
+/// next plan shows what this state's configuration changes.
+fn take_over(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, crate::Error> {
+    let loaded = session::load_config(global)?;
+    let desired = &loaded.desired;
+    let targets = global.targets(&args.take_over, desired)?;
+    let store = session::open_store(global, "import")?;
+    let lineage = store.lineage().to_string();
+    let functions = global.selected(desired, &targets);
+    let taken = session::block_on(async {
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let live = session::read_desired(global, desired, &conn.fleet, &targets).await?;
+        let mut moves = Vec::new();
+        for (address, f) in &functions {
+            let live = live
+                .get(*address)
+                .ok_or_else(|| crate::Error::Import(format!("{address} was not read")))?
+                .as_ref()
+                .map_err(|e| crate::Error::Aws(e.clone()))?;
+            let from = live.tags.get(crate::model::CLAIM_TAG).cloned();
+            if from.as_deref() != Some(lineage.as_str()) {
+                moves.push((*address, *f, live.function_arn.clone(), from));
+            }
+        }
+        if moves.is_empty() {
+            conn.close().await;
+            return Ok(Vec::new());
+        }
+        let mut text = String::from("These functions will be claimed for this state:\n");
+        for (address, _, arn, from) in &moves {
+            text.push_str(&format!(
+                "  {address}  {arn}  (from {})\n",
+                from.as_deref().map_or("no state".into(), |l| format!(
+                    "rtm state {}...",
+                    l.get(..8).unwrap_or(l)
+                ))
+            ));
+        }
+        eprint!("{text}");
+        if !args.auto_approve {
+            super::apply::confirm()?;
+        }
+        for (address, f, arn, _) in &moves {
+            let lambda = conn
+                .fleet
+                .lambda(f.account.as_deref(), f.region.as_deref())
+                .ok_or_else(|| crate::Error::Import(format!("no client for {address}")))?;
+            let tags = std::collections::BTreeMap::from([(
+                crate::model::CLAIM_TAG.to_string(),
+                lineage.clone(),
+            )]);
+            lambda.tag_resource(arn, &tags).await?;
+        }
+        conn.close().await;
+        Ok(moves
+            .into_iter()
+            .map(|(a, ..)| a.clone())
+            .collect::<Vec<Address>>())
+    })?;
+    let mut out = anstream::stdout();
+    if taken.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to take over: this state already manages them."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Took over {} function{} for this state (lineage {lineage}): {}. Run `rtm plan`.",
+            taken.len(),
+            if taken.len() == 1 { "" } else { "s" },
+            taken
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(Outcome::Success)
 }

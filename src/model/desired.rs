@@ -24,6 +24,16 @@ pub struct Desired {
 pub struct Settings {
     pub region: Option<String>,
     pub parallelism: Option<u32>,
+    /// `claim_functions = false`: do not tag functions with the state that
+    /// owns them (for users who may not call TagResource). Default true.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_functions: Option<bool>,
+}
+
+impl Settings {
+    pub fn claims(&self) -> bool {
+        self.claim_functions.unwrap_or(true)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -26,7 +26,14 @@ pub struct Live {
     /// function runs now (absent for container images).
     pub running_runtime_version_arn: Option<RuntimeVersionArn>,
     pub runtime_management: LiveRuntimeManagement,
+    /// The function's tags (GetFunction; empty from ListFunctions).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
+
+/// The tag that says which rtm state manages a function: its value is the
+/// state's lineage.
+pub const CLAIM_TAG: &str = "rtm:lineage";
 
 /// GetRuntimeManagementConfig's answer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -75,6 +82,7 @@ mod tests {
                 update_runtime_on: super::UpdateRuntimeOn::Auto,
                 runtime_version_arn: None,
             },
+            tags: Default::default(),
         };
         assert_eq!(
             live.last_modified_at().map(|t| t.to_string()),

@@ -21,7 +21,7 @@ pub use desired::{
     Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
 };
 pub use function_ref::{FunctionRef, FunctionRefError};
-pub use live::{Live, LiveRuntimeManagement};
+pub use live::{CLAIM_TAG, Live, LiveRuntimeManagement};
 pub use recorded::{ObservedRuntimeVersion, Recorded, Salt, Sighting, StoredValue};
 pub use runtime::{
     DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIME_DEPRECATIONS, RUNTIMES,

@@ -19,6 +19,9 @@ use crate::model::{
 pub struct Context<'a> {
     pub salt: &'a Salt,
     pub today: jiff::civil::Date,
+    /// The lineage of the state that claims the functions it manages
+    /// (`None`: `settings { claim_functions = false }`).
+    pub claim_as: Option<&'a str>,
 }
 
 pub struct FunctionInput<'a> {
@@ -300,6 +303,25 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
     if let Some(why) = foreign_pin(desired, mode.as_ref(), recorded, observed) {
         return Err(why);
     }
+    // One state owns a function: PutRuntimeManagementConfig takes no
+    // RevisionId, so two states managing it would silently undo each other.
+    let claim = match (ctx.claim_as, &observed.claim) {
+        (Some(ours), Some(theirs)) if ours != theirs => {
+            return Err(format!(
+                "managed by another rtm state (lineage {}...); rtm import --take-over {} to move it here",
+                theirs.get(..8).unwrap_or(theirs),
+                desired.address
+            ));
+        }
+        (Some(ours), None) => Some(Step {
+            operation: Operation::TagResource,
+            request: request::tag_resource(&observed.function_arn, ours),
+            purpose: Some("claim the function for this state (tag rtm:lineage)".into()),
+            wait: None,
+            records: Records::default(),
+        }),
+        _ => None,
+    };
     let mode_cause = mode
         .as_ref()
         .and_then(|m| m.pin_expired.map(|_| Cause::PinExpired));
@@ -441,6 +463,7 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
         attributes,
         steps,
         observed: observed.clone(),
+        claim,
         record: final_record(desired, mode.as_ref()),
         notes,
     })

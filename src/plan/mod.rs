@@ -83,6 +83,10 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.change_count() > 0
     }
+    /// Functions apply will claim for this state (tag rtm:lineage).
+    pub fn claim_count(&self) -> usize {
+        self.functions.iter().filter(|f| f.claim.is_some()).count()
+    }
 }
 
 /// What happens to one function version.
@@ -149,6 +153,11 @@ pub struct FunctionPlan {
     /// What the plan saw: apply re-reads and refuses to write if any of it
     /// changed, and re-derives a saved plan's steps from it.
     pub observed: Observed,
+    /// TagResource claiming the function for this state, when no state
+    /// has: apply makes it before any other step (not a change of the
+    /// function's settings, so not counted as one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Step>,
     /// What state records as last applied once every step succeeded (or,
     /// for a function in sync, at once): everything the configuration asks.
     pub record: Records,
@@ -191,6 +200,7 @@ impl AttributeChange {
 pub enum Operation {
     PutRuntimeManagementConfig,
     UpdateFunctionConfiguration,
+    TagResource,
 }
 
 impl Operation {
@@ -198,6 +208,7 @@ impl Operation {
         match self {
             Operation::PutRuntimeManagementConfig => "PutRuntimeManagementConfig",
             Operation::UpdateFunctionConfiguration => "UpdateFunctionConfiguration",
+            Operation::TagResource => "TagResource",
         }
     }
 }
@@ -430,6 +441,11 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
     let ctx = Context {
         salt: input.salt,
         today: input.today,
+        claim_as: input
+            .desired
+            .settings
+            .claims()
+            .then_some(input.state_lineage.as_str()),
     };
     let mut functions = Vec::new();
     let mut runtime_versions = Vec::new();

@@ -30,6 +30,10 @@ pub struct Observed {
     pub running_runtime_version_arn: Option<RuntimeVersionArn>,
     /// Every configuration attribute Lambda reported, by path.
     pub attributes: BTreeMap<String, StoredValue>,
+    /// The lineage of the rtm state that claimed the function (its
+    /// `rtm:lineage` tag), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<String>,
     /// When it was read: apply right after plan reuses a read this fresh
     /// instead of repeating it.
     pub read_at: jiff::Timestamp,
@@ -39,6 +43,7 @@ impl Observed {
     pub fn of(live: &Live, salt: &Salt, read_at: jiff::Timestamp) -> Observed {
         Observed {
             read_at,
+            claim: live.tags.get(crate::model::CLAIM_TAG).cloned(),
             function_arn: live.function_arn.clone(),
             revision_id: live.revision_id.clone(),
             package_type: live.package_type.clone(),
@@ -109,6 +114,12 @@ impl Observed {
     /// when nothing changed.
     pub fn first_difference(&self, now: &Observed) -> Option<String> {
         let arn = |a: &Option<RuntimeVersionArn>| a.as_ref().map_or("(none)".into(), |a| a.short());
+        if now.claim != self.claim {
+            return Some(match &now.claim {
+                Some(l) => format!("it is now claimed by rtm state {}", l.get(..8).unwrap_or(l)),
+                None => "its rtm:lineage tag was removed".into(),
+            });
+        }
         if now.update_runtime_on != self.update_runtime_on {
             return Some(format!(
                 "{MODE_PATH} was {} at plan time and is now {}",

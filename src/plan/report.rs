@@ -233,6 +233,7 @@ mod tests {
                 update_runtime_on: mode,
                 runtime_version_arn: None,
             },
+            tags: Default::default(),
         }
     }
 

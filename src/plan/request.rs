@@ -63,6 +63,16 @@ pub fn put_runtime_management(
     }
 }
 
+/// TagResource claiming a function for the state of `lineage`.
+pub fn tag_resource(function_arn: &str, lineage: &str) -> Request {
+    Request {
+        method: "POST".into(),
+        path: format!("/2017-03-31/tags/{}", encode_label(function_arn)),
+        query: BTreeMap::new(),
+        body: json!({ "Tags": { crate::model::CLAIM_TAG: lineage } }),
+    }
+}
+
 fn json_of(v: &AttrValue) -> Value {
     match v {
         AttrValue::Bool(b) => json!(b),

@@ -65,6 +65,7 @@ fn live(mode: UpdateRuntimeOn, pinned: Option<char>, runtime: &str, memory: i64)
             update_runtime_on: mode,
             runtime_version_arn: pinned.map(arn),
         },
+        tags: Default::default(),
     }
 }
 
@@ -87,6 +88,7 @@ fn plan(d: &DesiredFunction, r: Option<&Recorded>, l: &Live) -> Result<FunctionP
         &Context {
             salt: &salt,
             today: today(),
+            claim_as: None,
         },
     )
 }
@@ -117,6 +119,7 @@ fn steps(p: &FunctionPlan) -> Vec<String> {
                     .collect();
                 format!("Update({})", fields.join(","))
             }
+            Operation::TagResource => "Tag".to_string(),
         })
         .collect()
 }

@@ -23,7 +23,14 @@ pub fn verify_saved(
     salt: &Salt,
 ) -> Result<(), String> {
     let today = plan.created_at.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let ctx = Context { salt, today };
+    let ctx = Context {
+        salt,
+        today,
+        claim_as: desired
+            .settings
+            .claims()
+            .then_some(plan.state_lineage.as_str()),
+    };
     for saved in &plan.functions {
         let address = &saved.address;
         let Some(d) = desired.functions.get(address) else {

@@ -37,11 +37,17 @@ pub fn plan(plan: &Plan, s: Styler) -> String {
             if errors == 1 { "" } else { "s" }
         );
     } else if changes == 0 {
+        let claims = plan.claim_count();
         let _ = writeln!(
             out,
-            "{} Live functions match the configuration ({total} function{}).",
+            "{} Live functions match the configuration ({total} function{}){}.",
             s.ok("No changes."),
-            if total == 1 { "" } else { "s" }
+            if total == 1 { "" } else { "s" },
+            if claims > 0 {
+                format!("; apply will claim {claims} for this state (tag rtm:lineage)")
+            } else {
+                String::new()
+            }
         );
     } else if let Some((accounts, regions)) = spread(plan) {
         let _ = writeln!(

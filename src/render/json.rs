@@ -36,6 +36,7 @@ pub fn plan(plan: &Plan) -> String {
                     o
                 }).collect::<Vec<_>>(),
                 "steps": f.steps.iter().map(|s| step(&f.function_name, s)).collect::<Vec<_>>(),
+                "claim": f.claim.as_ref().map(|s| step(&f.function_name, s)),
                 "preconditions": {
                     "revision_id": f.observed.revision_id,
                     "update_runtime_on": f.observed.update_runtime_on,
@@ -57,6 +58,7 @@ pub fn plan(plan: &Plan) -> String {
             "change": plan.change_count(),
             "no_op": plan.unchanged_count(),
             "error": plan.error_count(),
+            "claim": plan.claim_count(),
         },
         "changes": changes,
         "runtime_versions": plan.runtime_versions.iter().map(|r| json!({

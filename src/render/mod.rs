@@ -87,6 +87,9 @@ fn cause_text(change: &AttributeChange) -> Option<String> {
 /// `PutRuntimeManagementConfig(Auto) -> UpdateFunctionConfiguration -> wait Successful -> ...`
 fn steps_line(f: &FunctionPlan) -> String {
     let mut parts = Vec::new();
+    if f.claim.is_some() {
+        parts.push("TagResource(claim)".to_string());
+    }
     for step in &f.steps {
         parts.push(step.label());
         if step.wait.is_some() {

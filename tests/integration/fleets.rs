@@ -19,6 +19,13 @@ async fn a_mode_change_and_an_update_cost_three_shared_bucket_calls() {
     let w = Workspace::new(&[]);
     let c = w.sim.client().await;
     fleet::create(&c, "api", "python3.12").await;
+    // The first apply claims the function for this state (TagResource, in
+    // the shared bucket, once); the calls measured are of the next one.
+    w.config("function \"api\" {\n  configuration {\n    timeout = 5\n  }\n}\n");
+    let first = w
+        .rtm(&["apply", "--auto-approve", "--format", "json"])
+        .expect_code(0);
+    assert_eq!(summary(&first)["calls"]["by_operation"]["TagResource"], 1);
     w.config(
         "function \"api\" {\n  runtime_management {\n    update_runtime_on = \"FunctionUpdate\"\n  }\n  configuration {\n    memory_size = 512\n  }\n}\n",
     );

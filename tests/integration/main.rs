@@ -4,6 +4,7 @@
 
 mod apply_resilience; // throttling storms, slow updates, failed updates, SIGKILL, two applies at once
 mod architecture; // the module import rules of STYLE.md
+mod claims; // one state owns a function: the rtm:lineage tag, two states racing, import --take-over
 mod cli_habits; // Terraform single-dash flag hints, completion scripts, man pages, help headings
 mod config_fmt; // rtm fmt: terraform-fmt golden files, --check, --diff, FILES
 mod config_fuzz; // the loader never panics on random or mutated input (proptest)
