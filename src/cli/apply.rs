@@ -83,8 +83,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
         )
         .await;
         conn.close().await;
-        session::write_backup(&store);
-        result
+        let finished = session::finish(&store);
+        result.and_then(|code| finished.map(|()| code))
     })
 }
 

@@ -40,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
     let targets = global.targets(&args.targets, desired)?;
     let now = global.now()?;
     let today = global.today()?;
-    let snapshot = Store::snapshot(&global.state_dir(), "drift")?;
+    let snapshot = Store::snapshot(&super::state::location(global)?, "drift")?;
     if let Some(holder) = &snapshot.locked_by {
         eprintln!(
             "note: state is locked by rtm {} (pid {} on {} since {}); comparing with the state it started from",
@@ -155,5 +155,7 @@ fn record_observations(
             break;
         }
     }
-    session::write_backup(&store);
+    if let Err(e) = session::finish(&store) {
+        eprintln!("warning: observations were not all recorded: {e}");
+    }
 }

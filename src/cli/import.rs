@@ -155,7 +155,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
             crate::apply::record::imported(&store, address, live, &paths, now)?;
         }
     }
-    session::write_backup(&store);
+    session::finish(&store)?;
     let mut out = anstream::stdout();
     let _ = writeln!(
         out,

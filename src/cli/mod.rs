@@ -60,6 +60,11 @@ pub struct GlobalArgs {
     /// State directory [default: DIR/state].
     #[arg(long, global = true, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Keep state in S3: bucket, key, region, profile, endpoint_url,
+    /// use_path_style, encrypt (repeatable: --backend-config bucket=B
+    /// --backend-config key=K).
+    #[arg(long = "backend-config", global = true, value_name = "KEY=VALUE")]
+    pub backend_config: Vec<String>,
     /// AWS region (overrides `settings.region` and the AWS config chain).
     #[arg(long, global = true, env = "RTM_REGION")]
     pub region: Option<String>,

@@ -18,4 +18,5 @@ mod sim_fuzz; // the emulator answers mutated requests Lambda-shaped, never 5xx 
 mod sim_http; // the emulator on the wire: bad requests, error shapes, quotas, faults, rtm sim subcommands
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
 mod sim_store; // the emulator's data: SIGKILL durability, restarts, seeds
+mod state_s3; // the state backends: shared behaviours on sled and S3 (moto_server), locks, lost updates, pull/push/migrate/unlock
 mod support; // the `rtm` binary runner and the emulator harness shared by every module
