@@ -13,8 +13,30 @@ pub enum Error {
     Aws(#[from] crate::aws::Error),
     #[error(transparent)]
     PlanFile(#[from] crate::plan::FileError),
+    #[error(transparent)]
+    Apply(#[from] crate::apply::Error),
+    /// A command-line argument rtm cannot use (the message names the flag).
     #[error("{0}")]
-    Usage(String),
+    Argument(String),
+    /// A saved plan that may not be applied: made from another
+    /// configuration or state, or edited so its steps do not follow.
+    #[error("{reason}")]
+    StalePlan { reason: String },
+    /// Apply was not confirmed (no terminal to ask on, or not "yes").
+    #[error("{0}")]
+    NotConfirmed(String),
+    /// `rtm rollback` will not write this pin (the message says why).
+    #[error("{0}")]
+    Rollback(String),
+    /// `rtm import` will not adopt this (the message says why).
+    #[error("{0}")]
+    Import(String),
+    #[error("cannot encode {what} as JSON: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
     /// The plan has errors for these functions (each "ADDR: why"): apply
     /// starts nothing.
     #[error("the plan has {} error{} (listed above); nothing was applied", .0.len(), if .0.len() == 1 { "" } else { "s" })]
@@ -22,9 +44,6 @@ pub enum Error {
     /// Ctrl-C: the run stopped where it was (exit 130).
     #[error("interrupted; rtm stopped before finishing (nothing more was started)")]
     Interrupted,
-    /// Already reported to the user in full (e.g. configuration diagnostics).
-    #[error("")]
-    Reported,
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -34,12 +53,25 @@ pub enum Error {
 }
 
 impl Error {
-    /// 130 for an interrupted run, else 1 (2 is "changes present", never
-    /// an error).
+    /// The exit code: 130 for an interrupted run, else 1. (2 is "changes
+    /// or findings present", an outcome, never an error.)
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Interrupted => 130,
-            _ => 1,
+            Error::Config(_)
+            | Error::Sim(_)
+            | Error::State(_)
+            | Error::Aws(_)
+            | Error::PlanFile(_)
+            | Error::Apply(_)
+            | Error::Argument(_)
+            | Error::StalePlan { .. }
+            | Error::NotConfirmed(_)
+            | Error::Rollback(_)
+            | Error::Import(_)
+            | Error::Encode { .. }
+            | Error::PlanErrors(_)
+            | Error::Io { .. } => 1,
         }
     }
 

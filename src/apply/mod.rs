@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::aws::{Lambda, UpdateOutcome};
+use std::collections::BTreeMap;
+
+use crate::aws::{Fleet, Lambda, UpdateOutcome};
 use crate::model::{Address, FunctionRef, Live};
 use crate::plan::{Action, FunctionPlan, Observed, Operation, Plan, SENSITIVE};
 use crate::state::Store;
@@ -49,6 +51,7 @@ impl Hook for Silent {}
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
+    /// Functions changed at once, in each account-region.
     pub parallelism: usize,
     /// How long to wait for one update to reach Successful.
     pub update_timeout: Duration,
@@ -59,6 +62,10 @@ pub struct ApplyOptions {
     /// The time recorded in state (first-seen times, `manual_since`):
     /// the clock, unless the user fixed it with `--now`.
     pub fixed_now: Option<jiff::Timestamp>,
+    /// Reuse the plan's runtime management read when it is at most this old
+    /// at a function's first write (plan and apply in one run); `None`
+    /// re-reads always (a saved plan).
+    pub reuse_reads_for: Option<Duration>,
 }
 
 impl ApplyOptions {
@@ -75,6 +82,7 @@ impl Default for ApplyOptions {
             poll_interval: Duration::from_secs(1),
             stop: Arc::new(AtomicBool::new(false)),
             fixed_now: None,
+            reuse_reads_for: None,
         }
     }
 }
@@ -189,7 +197,7 @@ fn changed_since_plan(why: String) -> Failure {
 pub async fn execute(
     plan: &Plan,
     environment: &Environment,
-    lambda: &Lambda,
+    fleet: &Fleet,
     store: &Store,
     hook: &dyn Hook,
     opts: &ApplyOptions,
@@ -199,17 +207,49 @@ pub async fn execute(
     for f in plan.functions.iter().filter(|f| f.action == Action::NoOp) {
         record::function_done(store, f, None, environment.get(&f.address), opts.now())?;
     }
-    let changes: Vec<&FunctionPlan> = plan.changes().collect();
-    let results: Vec<FunctionResult> =
-        futures_util::stream::iter(changes.into_iter().map(|fp| async move {
-            let result = apply_function(fp, environment, lambda, store, hook, opts).await;
-            hook.function_finished(&result);
-            result
-        }))
-        .buffer_unordered(opts.parallelism.max(1))
-        .collect()
-        .await;
-    let mut results = results;
+    // Each account-region at once, each at most `parallelism` functions at
+    // a time under its own quotas: a slow or throttled one slows no other.
+    let mut per_target: BTreeMap<(Option<&str>, &str), Vec<&FunctionPlan>> = BTreeMap::new();
+    for fp in plan.changes() {
+        per_target
+            .entry((fp.account.as_deref(), fp.region.as_str()))
+            .or_default()
+            .push(fp);
+    }
+    let groups = per_target
+        .into_iter()
+        .map(|((account, region), fps)| async move {
+            let lambda = fleet.lambda(account, Some(region));
+            futures_util::stream::iter(fps.into_iter().map(|fp| async move {
+                let result = match lambda {
+                    Some(lambda) => {
+                        apply_function(fp, environment, lambda, store, hook, opts).await
+                    }
+                    None => FunctionResult {
+                        address: fp.address.clone(),
+                        status: FunctionStatus::Failed {
+                            code: "NoClient".into(),
+                            message: format!(
+                                "no credentials were set up for {} in {region}",
+                                crate::aws::Target::account_label(account)
+                            ),
+                        },
+                        steps_done: 0,
+                        steps_total: fp.steps.len(),
+                    },
+                };
+                hook.function_finished(&result);
+                result
+            }))
+            .buffer_unordered(opts.parallelism.max(1))
+            .collect::<Vec<FunctionResult>>()
+            .await
+        });
+    let mut results: Vec<FunctionResult> = futures_util::future::join_all(groups)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     results.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(ApplyReport { functions: results })
 }
@@ -297,8 +337,23 @@ async fn run_steps(
         .map(|(f, _)| f)
         .map_err(|e| Failure::new("InvalidPlan", e.to_string()))?;
     // Re-read before the first write: PutRuntimeManagementConfig has no
-    // RevisionId, so this comparison is its only guard.
-    let mut live: Live = lambda.read(&function, fp.qualifier).await?;
+    // RevisionId, so this comparison is its only guard. GetFunction always
+    // (its own quota bucket); the runtime management read, from the shared
+    // 15/s bucket, only when the plan's is older than `reuse_reads_for`.
+    let fresh = opts.reuse_reads_for.is_some_and(|window| {
+        opts.now().duration_since(fp.observed.read_at)
+            <= jiff::SignedDuration::try_from(window).unwrap_or_default()
+    });
+    let mut live: Live = if fresh {
+        let mut live = lambda.get_function(&function, fp.qualifier).await?;
+        live.runtime_management = crate::model::LiveRuntimeManagement {
+            update_runtime_on: fp.observed.update_runtime_on,
+            runtime_version_arn: fp.observed.runtime_version_arn.clone(),
+        };
+        live
+    } else {
+        lambda.read(&function, fp.qualifier).await?
+    };
     if live.last_update_status.as_deref() == Some("InProgress") {
         hook.waiting(&fp.address, "an update in progress");
         live = wait_successful(fp, &function, lambda, opts).await?;
@@ -308,7 +363,7 @@ async fn run_steps(
     }
     if let Some(why) = fp
         .observed
-        .first_difference(&Observed::of(&live, store.salt()))
+        .first_difference(&Observed::of(&live, store.salt(), opts.now()))
     {
         return Err(changed_since_plan(why));
     }

@@ -93,6 +93,9 @@ fn base(store: &Store, fp: &FunctionPlan) -> Result<Recorded, Error> {
     r.function_name = fp.function_name.clone();
     r.function_arn = Some(fp.function_arn.clone());
     r.qualifier = fp.qualifier;
+    r.account = fp.account.clone();
+    r.account_id = Some(fp.account_id.clone());
+    r.region = Some(fp.region.clone());
     Ok(r)
 }
 
@@ -161,6 +164,8 @@ pub fn observation(
         r.qualifier = d.qualifier;
     }
     r.function_arn = Some(live.function_arn.clone());
+    r.account = d.account.clone();
+    (r.account_id, r.region) = arn_place(&live.function_arn);
     if let Some(seen) = live.sighting() {
         r.observe_runtime_version(seen, now);
     }
@@ -175,10 +180,22 @@ pub fn observation(
     Ok(())
 }
 
+/// The account id and region in a function ARN.
+fn arn_place(arn: &str) -> (Option<String>, Option<String>) {
+    let part = |i: usize| {
+        arn.split(':')
+            .nth(i)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    (part(4), part(3))
+}
+
 /// What `rtm import` records: the live values it declared, as applied.
 pub fn imported(
     store: &Store,
     address: &crate::model::Address,
+    account: Option<&str>,
     live: &Live,
     paths: &[&str],
     now: jiff::Timestamp,
@@ -193,6 +210,9 @@ pub fn imported(
             .to_string(),
         function_arn: Some(live.function_arn.clone()),
         qualifier: live.qualifier,
+        account: account.map(str::to_string),
+        account_id: arn_place(&live.function_arn).0,
+        region: arn_place(&live.function_arn).1,
         ..Recorded::default()
     };
     if live.package_type != "Image" {

@@ -178,6 +178,7 @@ pub fn live_from_configuration(c: &sdk::FunctionConfiguration, qualifier: Qualif
             .map_or("x86_64", |a| a.as_str())
             .to_string(),
         last_update_status: c.last_update_status().map(|s| s.as_str().to_string()),
+        last_modified: c.last_modified().map(str::to_string),
         last_update_status_reason_code: c
             .last_update_status_reason_code()
             .map(|s| s.as_str().to_string()),

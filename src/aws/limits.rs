@@ -43,7 +43,7 @@ impl RateLimits {
     /// else shares the account's quota, or an earlier run used it). Drop the
     /// burst we still hold, so from now on we send at the steady rate.
     pub fn throttled(&self, operation: &str) {
-        let limiter = if operation == "GetFunction" {
+        let limiter = if Self::own_bucket(operation) {
             &self.get_function
         } else {
             &self.control_plane
@@ -51,8 +51,14 @@ impl RateLimits {
         while limiter.check().is_ok() {}
     }
 
+    /// Whether an operation has a quota of its own (GetFunction, 100/s)
+    /// rather than sharing the control plane's 15/s.
+    pub fn own_bucket(operation: &str) -> bool {
+        operation == "GetFunction"
+    }
+
     pub async fn acquire(&self, operation: &str) {
-        if operation == "GetFunction" {
+        if Self::own_bucket(operation) {
             self.get_function.until_ready().await;
         } else {
             self.control_plane.until_ready().await;

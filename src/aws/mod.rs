@@ -9,6 +9,7 @@
 //! and responses into `model` values.
 
 mod convert;
+mod fleet;
 mod limits;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::types::UpdateRuntimeOn as SdkUpdateRuntimeOn;
 
+pub use fleet::{AccountSpec, Fleet, Target};
 pub use limits::RateLimits;
 
 use crate::model::{
@@ -160,89 +162,87 @@ pub enum UpdateOutcome {
     TimedOut,
 }
 
+/// The SDK config every client of a run starts from: rtm's HTTP client
+/// (rustls with ring), no SDK retries (rtm retries itself, under its rate
+/// limits), short timeouts, and the overrides of the command line (`profile`
+/// for an account block's own profile).
+pub(crate) async fn base_config(
+    opts: &ConnectOptions,
+    profile: Option<&str>,
+) -> aws_config::SdkConfig {
+    use aws_smithy_http_client::{Builder, tls};
+    let http = Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                // A Lambda endpoint that is up accepts at once; one that
+                // is not should fail the run quickly.
+                .connect_timeout(Duration::from_secs(3))
+                // Control-plane answers take well under a second, a
+                // large ListFunctions page a few: 10 s is a lost request.
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .build(),
+        );
+    if let Some(region) = &opts.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    // Lambda and STS alike (`--endpoint-url`, AWS_ENDPOINT_URL).
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if opts.static_credentials {
+        loader = loader.credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "rtm-sandbox",
+            "rtm-sandbox",
+            None,
+            None,
+            "rtm-sandbox",
+        ));
+    }
+    loader.load().await
+}
+
 impl Lambda {
-    /// Builds a client from the AWS config chain plus the given overrides.
-    pub async fn connect(opts: &ConnectOptions) -> Result<Lambda, Error> {
-        use aws_smithy_http_client::{Builder, tls};
-        let http = Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .retry_config(aws_config::retry::RetryConfig::disabled())
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    // A Lambda endpoint that is up accepts at once; one that
-                    // is not should fail the run quickly.
-                    .connect_timeout(Duration::from_secs(3))
-                    // Control-plane answers take well under a second, a
-                    // large ListFunctions page a few: 10 s is a lost request.
-                    .operation_attempt_timeout(Duration::from_secs(10))
-                    .build(),
-            );
-        if let Some(region) = &opts.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        if let Some(profile) = &opts.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &opts.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        if opts.static_credentials {
-            loader = loader.credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "rtm-sandbox",
-                "rtm-sandbox",
-                None,
-                None,
-                "rtm-sandbox",
-            ));
-        }
-        let sdk = loader.load().await;
-        // Credentials once, up front: without them every call would fail the
-        // same way, after retries, once per function.
-        if !opts.static_credentials
-            && let Some(provider) = sdk.credentials_provider()
-        {
-            use aws_sdk_lambda::config::ProvideCredentials;
-            provider.provide_credentials().await.map_err(|e| {
-                Error::local(
-                    "configure",
-                    format!(
-                        "cannot load AWS credentials ({}); set AWS_PROFILE or pass --profile, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
-                        convert::error_chain(&e)
-                    ),
-                )
-            })?;
-        }
-        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
-            Error::local(
-                "configure",
-                "no AWS region: set `region` in the settings block, pass --region, or set AWS_REGION".into(),
-            )
-        })?;
+    /// A client of one account (its SDK config and resolved credentials)
+    /// in one region, with its own rate limiter pair.
+    pub(crate) fn from_config(
+        sdk: &aws_config::SdkConfig,
+        credentials: aws_sdk_lambda::config::SharedCredentialsProvider,
+        region: &str,
+        opts: &ConnectOptions,
+    ) -> Lambda {
         let scale = if opts.rate_scale > 0.0 {
             opts.rate_scale
         } else {
             1.0
         };
-        let client = Client::new(&sdk);
+        let config = aws_sdk_lambda::config::Builder::from(sdk)
+            .credentials_provider(credentials)
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
         // The configured endpoint (--endpoint-url, AWS_ENDPOINT_URL*), else
         // Lambda's regional one, to name in an error that got no answer.
         let endpoint = sdk
             .endpoint_url()
             .map(str::to_string)
             .unwrap_or_else(|| format!("https://lambda.{region}.amazonaws.com"));
-        Ok(Lambda {
-            client,
+        Lambda {
+            client: Client::from_conf(config),
             limits: Arc::new(RateLimits::lambda(scale)),
             retry: RetryPolicy::default(),
             stats: Arc::new(Stats::default()),
-            region,
+            region: region.to_string(),
             endpoint,
-        })
+        }
     }
 
     pub fn region(&self) -> &str {
@@ -318,11 +318,25 @@ impl Lambda {
         exp.mul_f64(jitter)
     }
 
-    /// GetFunction for the version, then GetRuntimeManagementConfig for it:
+    /// GetFunction and GetRuntimeManagementConfig for the version, together:
     /// exactly two calls per function, one from each quota bucket.
     pub async fn read(&self, function: &FunctionRef, qualifier: Qualifier) -> Result<Live, Error> {
-        let mut live = self.get_function(function, qualifier).await?;
-        live.runtime_management = self.get_runtime_management(function, qualifier).await?;
+        // The two reads come from different quota buckets: send them at once.
+        let (live, rm) = tokio::join!(
+            self.get_function(function, qualifier),
+            self.get_runtime_management(function, qualifier)
+        );
+        let mut live = live?;
+        live.runtime_management = match rm {
+            Ok(rm) => rm,
+            // A container image has no runtime management: Lambda refuses
+            // the read. It is what the image's own runtime gives it.
+            Err(_) if live.package_type == "Image" => LiveRuntimeManagement {
+                update_runtime_on: UpdateRuntimeOn::Auto,
+                runtime_version_arn: None,
+            },
+            Err(e) => return Err(e),
+        };
         Ok(live)
     }
 

@@ -2,12 +2,11 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 use crate::apply::{
     self, ApplyOptions, ApplyReport, FunctionResult, FunctionStatus, Hook, StepOutcome,
 };
@@ -23,6 +22,8 @@ pub enum ApplyFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// A plan saved with `rtm plan --out`: apply exactly it, without asking.
     pub planfile: Option<PathBuf>,
     /// Apply without asking for confirmation.
@@ -39,12 +40,12 @@ pub struct ApplyArgs {
     pub update_timeout: Duration,
 }
 
-pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<Outcome, crate::Error> {
     if let Some(path) = &args.planfile
         && !args.targets.is_empty()
     {
         // As Terraform: a saved plan is applied whole, exactly as reviewed.
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Argument(format!(
             "--target cannot be used with a saved plan: {} is applied exactly as it was saved; make a targeted plan instead (rtm plan --target ADDR --out FILE)",
             path.display()
         )));
@@ -63,25 +64,18 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<ExitCode, crate::Erro
     if let (Some(plan), Some(path)) = (&saved, &args.planfile) {
         check_fresh(plan, desired, &store)?;
         plan::verify_saved(plan, desired, &store.all()?, store.salt()).map_err(|why| {
-            crate::Error::Usage(format!(
-                "{}'s steps do not follow from the configuration ({why}); nothing was applied: make the plan again",
-                path.display()
-            ))
+            crate::Error::StalePlan {
+                reason: format!(
+                    "{}'s steps do not follow from the configuration ({why}); nothing was applied: make the plan again",
+                    path.display()
+                ),
+            }
         })?;
     }
     let rt = session::runtime()?;
     rt.block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let result = run_with(
-            global,
-            &args,
-            saved,
-            desired,
-            &store,
-            &conn.lambda,
-            &targets,
-        )
-        .await;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let result = run_with(global, &args, saved, desired, &store, &conn.fleet, &targets).await;
         conn.close().await;
         let finished = session::finish(&store);
         result.and_then(|code| finished.map(|()| code))
@@ -94,15 +88,18 @@ async fn run_with(
     saved: Option<Plan>,
     desired: &crate::model::Desired,
     store: &crate::state::Store,
-    lambda: &crate::aws::Lambda,
+    fleet: &crate::aws::Fleet,
     targets: &[Address],
-) -> Result<ExitCode, crate::Error> {
+) -> Result<Outcome, crate::Error> {
     let json = args.format == ApplyFormat::Json;
     let plan = match saved {
-        Some(plan) => plan,
+        Some(plan) => {
+            same_accounts(&plan, fleet)?;
+            plan
+        }
         None => {
             let plan = super::interrupt::or_interrupt(session::make_plan(
-                global, desired, store, lambda, targets,
+                global, desired, store, fleet, targets,
             ))
             .await?;
             if !json {
@@ -154,6 +151,9 @@ async fn run_with(
         update_timeout: args.update_timeout,
         stop: stop.clone(),
         fixed_now: global.now.is_some().then(|| global.now()).transpose()?,
+        // Planned a moment ago in this run: the guard read of each function's
+        // mode need not be repeated (a saved plan's always is).
+        reuse_reads_for: args.planfile.is_none().then_some(Duration::from_secs(60)),
         ..ApplyOptions::default()
     };
     let environment: apply::Environment = desired
@@ -161,20 +161,41 @@ async fn run_with(
         .iter()
         .filter_map(|(a, f)| Some((a.clone(), f.configuration.environment.clone()?)))
         .collect();
-    let report = apply::execute(&plan, &environment, lambda, store, hook.as_ref(), &opts)
-        .await
-        .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    let report = apply::execute(&plan, &environment, fleet, store, hook.as_ref(), &opts).await?;
     interrupt.abort();
     drop(graceful);
     drop(hook);
-    print_summary(&report, json);
+    print_summary(&report, json, fleet, global.verbose > 0);
     Ok(if super::interrupt::interrupted() {
-        ExitCode::from(super::interrupt::EXIT_CODE)
+        Outcome::Interrupted
     } else if report.ok() && !stop.load(Ordering::SeqCst) {
-        ExitCode::SUCCESS
+        Outcome::Success
     } else {
-        ExitCode::from(1)
+        Outcome::Failed
     })
+}
+
+/// A saved plan is applied only with credentials that reach the accounts it
+/// was made for.
+fn same_accounts(plan: &Plan, fleet: &crate::aws::Fleet) -> Result<(), crate::Error> {
+    let now = session::account_ids(fleet);
+    for (name, then) in &plan.accounts {
+        if let Some(id) = now.get(name)
+            && id != then
+        {
+            return Err(crate::Error::StalePlan {
+                reason: format!(
+                    "saved plan was made for {} {then}, but the credentials now reach account {id}; nothing was applied: check the credentials, or plan again",
+                    if name == "default" {
+                        "the default credentials' account".to_string()
+                    } else {
+                        format!("account {name} =")
+                    }
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A saved plan is applied only to the configuration and state it was made from.
@@ -185,32 +206,38 @@ fn check_fresh(
 ) -> Result<(), crate::Error> {
     let hash = plan::config_hash(desired);
     if plan.config_hash != hash {
-        return Err(crate::Error::Usage(format!(
-            "saved plan is stale: the configuration changed since the plan was made (config hash {} then, {} now); plan again",
-            &plan.config_hash[..12.min(plan.config_hash.len())],
-            &hash[..12]
-        )));
+        return Err(crate::Error::StalePlan {
+            reason: format!(
+                "saved plan is stale: the configuration changed since the plan was made (config hash {} then, {} now); plan again",
+                &plan.config_hash[..12.min(plan.config_hash.len())],
+                &hash[..12]
+            ),
+        });
     }
     if plan.state_lineage != store.lineage() {
-        return Err(crate::Error::Usage(format!(
-            "saved plan is stale: it was made against another state (lineage {}, this state is {}); plan again",
-            plan.state_lineage,
-            store.lineage()
-        )));
+        return Err(crate::Error::StalePlan {
+            reason: format!(
+                "saved plan is stale: it was made against another state (lineage {}, this state is {}); plan again",
+                plan.state_lineage,
+                store.lineage()
+            ),
+        });
     }
     let serial = store.serial()?;
     if plan.state_serial != serial {
-        return Err(crate::Error::Usage(format!(
-            "saved plan is stale: the state changed since the plan was made (serial {} then, {serial} now); plan again",
-            plan.state_serial
-        )));
+        return Err(crate::Error::StalePlan {
+            reason: format!(
+                "saved plan is stale: the state changed since the plan was made (serial {} then, {serial} now); plan again",
+                plan.state_serial
+            ),
+        });
     }
     Ok(())
 }
 
 fn confirm() -> Result<(), crate::Error> {
     if !std::io::stdin().is_terminal() {
-        return Err(crate::Error::Usage(
+        return Err(crate::Error::NotConfirmed(
             "apply needs confirmation and there is no terminal to ask on: pass --auto-approve, or save a plan with `rtm plan --out FILE` and run `rtm apply FILE`".into(),
         ));
     }
@@ -224,13 +251,69 @@ fn confirm() -> Result<(), crate::Error> {
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(crate::Error::Usage(
+        Err(crate::Error::NotConfirmed(
             "apply cancelled; nothing was changed".into(),
         ))
     }
 }
 
-fn print_summary(report: &ApplyReport, json: bool) {
+/// The calls a run made, by operation and by quota bucket (GetFunction has
+/// its own; every other control-plane call shares one 15/s bucket, per
+/// account and region), and the 429s Lambda answered.
+fn calls_json(fleet: &crate::aws::Fleet) -> serde_json::Value {
+    let mut calls: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    let (mut own, mut shared, mut throttled, mut retries) = (0u64, 0u64, 0u64, 0u64);
+    let mut per_target = Vec::new();
+    for (target, stats) in fleet.stats() {
+        let mut here = (0u64, 0u64);
+        for (op, n) in stats.calls() {
+            *calls.entry(op).or_default() += n;
+            if crate::aws::RateLimits::own_bucket(op) {
+                here.0 += n;
+            } else {
+                here.1 += n;
+            }
+        }
+        own += here.0;
+        shared += here.1;
+        throttled += stats.throttled();
+        retries += stats.retries();
+        per_target.push(serde_json::json!({
+            "account": target.account.as_deref().unwrap_or("default"),
+            "region": target.region,
+            "by_bucket": { "GetFunction": here.0, "shared": here.1 },
+            "throttled": stats.throttled(),
+        }));
+    }
+    serde_json::json!({
+        "by_operation": calls,
+        "by_bucket": { "GetFunction": own, "shared": shared },
+        "by_target": per_target,
+        "throttled": throttled,
+        "retries": retries,
+    })
+}
+
+fn print_summary(report: &ApplyReport, json: bool, fleet: &crate::aws::Fleet, verbose: bool) {
+    let calls = calls_json(fleet);
+    if verbose && !json {
+        let ops = calls["by_operation"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(op, n)| format!("{op} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "calls: {ops} (GetFunction bucket {}, shared 15/s bucket {}); {} throttled (429), {} retried",
+            calls["by_bucket"]["GetFunction"],
+            calls["by_bucket"]["shared"],
+            calls["throttled"],
+            calls["retries"]
+        );
+    }
     let failures: Vec<&FunctionResult> = report
         .functions
         .iter()
@@ -242,6 +325,7 @@ fn print_summary(report: &ApplyReport, json: bool) {
             "changed": report.changed(),
             "failed": report.failed(),
             "skipped": report.skipped(),
+            "calls": calls,
             "failures": failures.iter().map(|f| match &f.status {
                 FunctionStatus::Failed { code, message } => serde_json::json!({
                     "address": f.address.to_string(), "code": code, "message": message,

@@ -6,20 +6,19 @@
 //! what it observed only if it gets the lock within `--lock-timeout`.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{Format, GlobalArgs, session};
-use crate::aws::ReadItem;
-use crate::model::Address;
+use super::{Format, GlobalArgs, Outcome, session};
 use crate::plan::{self, drift};
 use crate::render;
 use crate::state::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
-    /// human: a report for a person or a cron mail; json: a versioned
-    /// document for alerting pipelines; markdown: a chat or issue message.
+    #[command(flatten)]
+    pub scope: super::AccountScope,
+    /// human: a report for a person or a cron job's mail; json: one document
+    /// for alerting pipelines; markdown: a chat or issue message.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Limit the check to these addresses; repeatable.
@@ -34,7 +33,7 @@ pub struct DriftArgs {
     pub runtime_changes_since: Duration,
 }
 
-pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<Outcome, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
@@ -48,23 +47,10 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
         );
     }
     let live = session::block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let items: Vec<ReadItem<Address>> = desired
-            .functions
-            .iter()
-            .filter(|(a, _)| plan::is_targeted(a, &targets))
-            .map(|(a, f)| ReadItem {
-                key: a.clone(),
-                function: f.function.clone(),
-                qualifier: f.qualifier,
-            })
-            .collect();
-        let live = conn
-            .lambda
-            .read_many(items, global.parallelism(desired))
-            .await;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let live = session::read_desired(global, desired, &conn.fleet, &targets).await;
         conn.close().await;
-        Ok::<_, crate::Error>(live?)
+        live
     })?;
 
     let warnings: Vec<String> = plan::orphan_warning(&snapshot.records, desired)
@@ -128,9 +114,9 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<ExitCode, crate::Erro
         f.status.alerts() || (args.fail_on_pending && f.status == drift::DriftStatus::Pending)
     });
     Ok(if alert {
-        ExitCode::from(2)
+        Outcome::Findings
     } else {
-        ExitCode::SUCCESS
+        Outcome::Success
     })
 }
 

@@ -6,9 +6,9 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use super::GlobalArgs;
+use super::Outcome;
 use crate::config;
 use crate::config::fmt::{FormatError, LineEnding};
 
@@ -35,15 +35,15 @@ pub struct FmtArgs {
 /// The name `-` and diagnostics give standard input, as terraform names it.
 const STDIN_NAME: &str = "<stdin>";
 
-pub fn run(global: &GlobalArgs, args: FmtArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: FmtArgs) -> Result<Outcome, crate::Error> {
     if args.files.iter().any(|f| f.as_os_str() == "-") {
         if args.files.len() > 1 {
-            return Err(crate::Error::Usage(
+            return Err(crate::Error::Argument(
                 "`rtm fmt -` formats standard input only: name no other FILES with it".into(),
             ));
         }
         if args.recursive {
-            return Err(crate::Error::Usage(
+            return Err(crate::Error::Argument(
                 "--recursive does not apply to `-` (standard input)".into(),
             ));
         }
@@ -102,12 +102,11 @@ pub fn run(global: &GlobalArgs, args: FmtArgs) -> Result<ExitCode, crate::Error>
                 .map_err(|e| crate::Error::io(format!("cannot write {}", path.display()), e))?;
         }
     }
-    let code = if failed > 0 || (args.check && unformatted > 0) {
-        1
+    Ok(if failed > 0 || (args.check && unformatted > 0) {
+        Outcome::Failed
     } else {
-        0
-    };
-    Ok(ExitCode::from(code))
+        Outcome::Success
+    })
 }
 
 /// `rtm fmt -`: standard input to standard output, ending with a newline as
@@ -115,19 +114,19 @@ pub fn run(global: &GlobalArgs, args: FmtArgs) -> Result<ExitCode, crate::Error>
 /// `--check`, nothing is printed (terraform prints nothing either) and the
 /// exit code says whether the text was formatted; `--diff` prints the diff
 /// instead of the text, with `--check` too.
-fn format_stdin(args: &FmtArgs) -> Result<ExitCode, crate::Error> {
+fn format_stdin(args: &FmtArgs) -> Result<Outcome, crate::Error> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)
         .map_err(|e| crate::Error::io("cannot read standard input", e))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        crate::Error::Usage("cannot format standard input: it is not UTF-8 text".into())
+        crate::Error::Argument("cannot format standard input: it is not UTF-8 text".into())
     })?;
     let formatted = match config::fmt::format_source(&text) {
         Ok(f) => f,
         Err(e) => {
             report_unformattable(&mut anstream::stderr(), STDIN_NAME, &e);
-            return Ok(ExitCode::from(1));
+            return Ok(Outcome::Failed);
         }
     };
     let changed = formatted != text;
@@ -156,7 +155,11 @@ fn format_stdin(args: &FmtArgs) -> Result<ExitCode, crate::Error> {
         }
         _ => {}
     }
-    Ok(ExitCode::from(u8::from(args.check && changed)))
+    Ok(if args.check && changed {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
 }
 
 fn report_unformattable(err: &mut impl Write, name: &str, e: &FormatError) {

@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
+use crate::aws::Target;
 use crate::model::{Address, AttrValue, FunctionRef, Live, Qualifier, UpdateRuntimeOn};
 
 /// Fields `--fields` accepts, with the configuration path each maps to.
@@ -28,6 +28,8 @@ const FIELDS: &[(&str, &str)] = &[
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("which").required(true).args(["all", "functions"]))]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// Import every function in the region.
     #[arg(long)]
     pub all: bool,
@@ -44,7 +46,7 @@ pub struct ImportArgs {
     pub fields: Vec<String>,
 }
 
-pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<Outcome, crate::Error> {
     let paths: Vec<&str> = args
         .fields
         .iter()
@@ -54,7 +56,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
                 .find(|(name, _)| name == f)
                 .map(|(_, path)| *path)
                 .ok_or_else(|| {
-                    crate::Error::Usage(format!(
+                    crate::Error::Import(format!(
                         "--fields: {f:?} is not importable; choose from {}",
                         FIELDS
                             .iter()
@@ -70,7 +72,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         .clone()
         .unwrap_or_else(|| global.dir.join("imported.rtm.hcl"));
     if out_path.exists() {
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Import(format!(
             "{} exists; rtm import never overwrites a file: pass --out with a new file name",
             out_path.display()
         )));
@@ -87,51 +89,110 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         crate::model::Desired::default()
     };
     let store = session::open_store(global, "import")?;
-    let imported = session::block_on(async {
-        let conn = session::Connection::open(global, &desired).await?;
-        let lambda = &conn.lambda;
-        let mut lives: Vec<Live> = if args.all {
-            lambda.list_functions().await?
-        } else {
-            let mut v = Vec::new();
-            for name in &args.functions {
-                let (f, _) = FunctionRef::parse(name)
-                    .map_err(|e| crate::Error::Usage(format!("--function: {e}")))?;
-                v.push(lambda.get_function(&f, Qualifier::Latest).await?);
+    // Where to import from: every --account (or the default credentials)
+    // in every --region (or the default region).
+    let accounts: Vec<Option<String>> = if global.accounts.is_empty() {
+        vec![None]
+    } else {
+        global
+            .accounts
+            .iter()
+            .map(|a| (a != "default").then(|| a.clone()))
+            .collect()
+    };
+    let regions: Vec<String> = if global.region.is_empty() {
+        vec![String::new()]
+    } else {
+        global.region.clone()
+    };
+    let sources: Vec<Target> = accounts
+        .iter()
+        .flat_map(|a| {
+            regions.iter().map(move |r| Target {
+                account: a.clone(),
+                region: r.clone(),
+            })
+        })
+        .collect();
+    let imported: Vec<(Target, Live)> = session::block_on(async {
+        let conn = session::Connection::open(global, &desired, &sources).await?;
+        let mut all = Vec::new();
+        for source in &sources {
+            let lambda = conn
+                .fleet
+                .lambda(source.account.as_deref(), Some(source.region.as_str()))
+                .ok_or_else(|| crate::Error::Import(format!("no client for {source:?}")))?;
+            let target = Target {
+                account: source.account.clone(),
+                region: lambda.region().to_string(),
+            };
+            let mut lives: Vec<Live> = if args.all {
+                lambda.list_functions().await?
+            } else {
+                let mut v = Vec::new();
+                for name in &args.functions {
+                    let (f, _) = FunctionRef::parse(name)
+                        .map_err(|e| crate::Error::Argument(format!("--function: {e}")))?;
+                    v.push(lambda.get_function(&f, Qualifier::Latest).await?);
+                }
+                v
+            };
+            for live in &mut lives {
+                if live.package_type != "Image" {
+                    let f = FunctionRef::parse(&live.function_arn)
+                        .map_err(|e| crate::Error::Import(e.to_string()))?
+                        .0;
+                    live.runtime_management =
+                        lambda.get_runtime_management(&f, Qualifier::Latest).await?;
+                }
             }
-            v
-        };
-        for live in &mut lives {
-            if live.package_type != "Image" {
-                let f = FunctionRef::parse(&live.function_arn)
-                    .map_err(|e| crate::Error::Usage(e.to_string()))?
-                    .0;
-                live.runtime_management =
-                    lambda.get_runtime_management(&f, Qualifier::Latest).await?;
-            }
+            all.extend(lives.into_iter().map(|l| (target.clone(), l)));
         }
         conn.close().await;
-        Ok::<_, crate::Error>(lives)
+        Ok::<_, crate::Error>(all)
     })?;
 
-    let declared: Vec<&str> = desired
+    // A function is declared when a block names it in the same account
+    // (block) and region.
+    let declared: Vec<(Option<&str>, Option<&str>, &str)> = desired
         .functions
         .values()
-        .map(|f| f.function.name.as_str())
+        .map(|f| {
+            (
+                f.account.as_deref(),
+                f.region.as_deref(),
+                f.function.name.as_str(),
+            )
+        })
         .collect();
+    let several = sources.len() > 1;
     let mut text = String::new();
     let mut skipped = Vec::new();
     let mut records = Vec::new();
-    for live in &imported {
+    for (target, live) in &imported {
         let name = live
             .function_arn
             .rsplit(':')
             .next()
             .unwrap_or_default()
             .to_string();
-        let label = label_for(&name);
+        // Across accounts and regions the same name is several functions:
+        // each gets its own label.
+        let label = if several {
+            label_for(&format!(
+                "{name}_{}_{}",
+                target.account.as_deref().unwrap_or("default"),
+                target.region
+            ))
+            .replace('-', "_")
+        } else {
+            label_for(&name)
+        };
         let address = Address::new(label.clone(), None);
-        if declared.contains(&name.as_str())
+        let same_place = |(a, r, n): &(Option<&str>, Option<&str>, &str)| {
+            *n == name && *a == target.account.as_deref() && r.is_none_or(|r| r == target.region)
+        };
+        if declared.iter().any(same_place)
             || desired.functions.contains_key(&address)
             || store.get(&address)?.is_some()
         {
@@ -141,8 +202,9 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         if !records.is_empty() {
             text.push('\n');
         }
-        text.push_str(&block(&label, &name, live, &paths));
-        records.push((address, live));
+        let place = several.then_some(target);
+        text.push_str(&block(&label, &name, place, live, &paths));
+        records.push((address, target.account.as_deref(), live));
     }
     // The file first: state records without their HCL would be worse than
     // HCL without records (whose first plan is empty all the same).
@@ -151,8 +213,8 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
         std::fs::write(&out_path, &text)
             .map_err(|e| crate::Error::io(format!("cannot write {}", out_path.display()), e))?;
         let now = global.now()?;
-        for (address, live) in &records {
-            crate::apply::record::imported(&store, address, live, &paths, now)?;
+        for (address, account, live) in &records {
+            crate::apply::record::imported(&store, address, *account, live, &paths, now)?;
         }
     }
     session::finish(&store)?;
@@ -182,7 +244,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode, crate::Err
     if written > 0 {
         let _ = writeln!(out, "Run `rtm plan`: it shows no changes for them.");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// A block label from a function name: names are valid HCL identifiers
@@ -218,14 +280,27 @@ fn attributes(indent: &str, items: &[(String, String)]) -> String {
         .collect()
 }
 
-fn block(label: &str, name: &str, live: &Live, paths: &[&str]) -> String {
+fn block(label: &str, name: &str, place: Option<&Target>, live: &Live, paths: &[&str]) -> String {
     let mut s = format!("function \"{label}\" {{\n");
     let mut sections = Vec::new();
-    if label != name {
-        sections.push(attributes(
-            "  ",
-            &[("name".into(), hcl_value(&AttrValue::String(name.into())))],
+    let mut head = Vec::new();
+    if let Some(t) = place {
+        if let Some(a) = &t.account {
+            head.push((
+                "account".to_string(),
+                hcl_value(&AttrValue::String(a.clone())),
+            ));
+        }
+        head.push((
+            "region".to_string(),
+            hcl_value(&AttrValue::String(t.region.clone())),
         ));
+    }
+    if label != name {
+        head.push(("name".into(), hcl_value(&AttrValue::String(name.into()))));
+    }
+    if !head.is_empty() {
+        sections.push(attributes("  ", &head));
     }
     if live.package_type != "Image" {
         let rm = &live.runtime_management;

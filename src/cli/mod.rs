@@ -2,22 +2,36 @@
 //! reads the environment and picks exit codes. Each command file parses its
 //! arguments, calls the library, renders, and returns an exit code.
 
+/// `println!` that never panics: a closed stdout (`rtm ... | head`) just
+/// ends the output, as ripgrep's does.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
 mod apply;
+mod completion;
 mod drift;
 mod fmt;
 mod import;
 pub mod interrupt;
 mod plan;
+mod policy;
+mod report;
 mod rollback;
 mod session;
 mod sim;
+mod single_dash;
 mod state;
 mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +49,7 @@ pub struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Configuration directory: every *.rtm.hcl file in it is read, in name order.
     #[arg(
@@ -42,14 +57,15 @@ pub struct GlobalArgs {
         long = "dir",
         global = true,
         default_value = ".",
-        value_name = "DIR"
+        value_name = "DIR",
+        value_hint = ValueHint::DirPath
     )]
     pub dir: PathBuf,
     /// Set a variable: --var env=dev (repeatable).
     #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
     /// Read variables from an HCL file of NAME = VALUE lines (repeatable).
-    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    #[arg(long = "var-file", global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub var_files: Vec<PathBuf>,
     /// When to use colour; NO_COLOR in the environment always wins.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -58,21 +74,27 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// State directory [default: DIR/state].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub state: Option<PathBuf>,
     /// Keep state in S3: bucket, key, region, profile, endpoint_url,
     /// use_path_style, encrypt (repeatable: --backend-config bucket=B
     /// --backend-config key=K).
     #[arg(long = "backend-config", global = true, value_name = "KEY=VALUE")]
     pub backend_config: Vec<String>,
-    /// AWS region (overrides `settings.region` and the AWS config chain).
-    #[arg(long, global = true, env = "RTM_REGION")]
-    pub region: Option<String>,
+    /// AWS region (repeatable). The first is the region of functions whose
+    /// configuration names none (overriding `settings.region` and the AWS
+    /// config chain); given, the run covers only functions in these regions.
+    #[arg(long, global = true, env = "RTM_REGION", value_delimiter = ',')]
+    pub region: Vec<String>,
+    /// The `--account` of the command (plan, apply, drift, import, report);
+    /// not a global flag, as `rtm sim serve --account` means something else.
+    #[arg(skip)]
+    pub accounts: Vec<String>,
     /// AWS shared-config profile.
     #[arg(long, global = true)]
     pub profile: Option<String>,
     /// Lambda endpoint (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_LAMBDA work too).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_hint = ValueHint::Url)]
     pub endpoint_url: Option<String>,
     /// Run against an in-process Lambda emulator with its data in STATE/sandbox
     /// (seeded on first use from DIR/sandbox.json): no AWS account needed.
@@ -107,6 +129,26 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `--account NAME` (repeatable): the commands that read Lambda cover only
+/// the functions of these `account` blocks (`default`: the default
+/// credentials).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AccountScope {
+    /// Cover only the functions of these account blocks (repeatable;
+    /// `default` names the default credentials).
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+}
+
+impl GlobalArgs {
+    fn scoped(&self, scope: &AccountScope) -> GlobalArgs {
+        GlobalArgs {
+            accounts: scope.accounts.clone(),
+            ..self.clone()
+        }
+    }
+}
+
 /// The output formats a command may offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
@@ -135,19 +177,61 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     /// Adopt live functions: write HCL for them and record them as applied.
     Import(import::ImportArgs),
+    /// Who must act: which functions are not getting runtime patches, and
+    /// whose job it is (exit 2 with --fail-on-violation when a policy
+    /// threshold is crossed).
+    Report(report::ReportArgs),
+    /// Policies for high-compliance accounts (the SCP that keeps functions
+    /// on Auto).
+    #[command(subcommand)]
+    Policy(policy::PolicyArgs),
     /// Read or prune the state (no Lambda call).
     #[command(subcommand)]
     State(state::StateArgs),
     /// Run the Lambda control-plane emulator or drive its admin API.
     #[command(subcommand)]
     Sim(sim::SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(completion::CompletionArgs),
+    /// Print the manual page (roff), or write one page per command.
+    Man(completion::ManArgs),
+}
+
+/// How a command ended, as its exit code tells scripts. Errors carry their
+/// own code ([`crate::Error::exit_code`]); these are the outcomes of a
+/// command that ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: done, nothing to report.
+    Success,
+    /// 2: changes (`--detailed-exitcode`), drift, or policy findings.
+    Findings,
+    /// 1: the command ran and what it printed says what failed (an invalid
+    /// configuration, unformatted files, functions that failed to apply).
+    Failed,
+    /// 130: stopped by Ctrl-C.
+    Interrupted,
+}
+
+impl Outcome {
+    fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => 0,
+            Outcome::Findings => 2,
+            Outcome::Failed => 1,
+            Outcome::Interrupted => interrupt::EXIT_CODE,
+        })
+    }
 }
 
 /// Parses the command line, runs the command, and returns its exit code.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
+            // `-var x=1` reached clap as `-v -a -r`: name what was typed.
+            let e = single_dash::hint(&Cli::command(), &argv, &e).unwrap_or(e);
             // clap's own exit() would skip destructors (and sled's flush).
             let _ = e.print();
             return match e.kind() {
@@ -168,20 +252,24 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Fmt(args) => fmt::run(&cli.global, args),
-        Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Plan(args) => plan::run(&cli.global.scoped(&args.scope), args),
         Command::Show(args) => plan::show(&cli.global, args),
-        Command::Apply(args) => apply::run(&cli.global, args),
-        Command::Drift(args) => drift::run(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global.scoped(&args.scope), args),
+        Command::Drift(args) => drift::run(&cli.global.scoped(&args.scope), args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
-        Command::Import(args) => import::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global.scoped(&args.scope), args),
+        Command::Report(args) => report::run(&cli.global.scoped(&args.scope), args),
+        Command::Policy(args) => policy::run(&cli.global, args),
         Command::State(args) => state::run(&cli.global, args),
         Command::Sim(args) => sim::run(args),
+        Command::Completion(args) => completion::completion(args),
+        Command::Man(args) => completion::man(args),
     };
     if std::env::var_os("RTM_REPORT_PEAK_MEMORY").is_some() {
         report_peak_memory();
     }
     match result {
-        Ok(code) => code,
+        Ok(outcome) => outcome.exit_code(),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             if let Some((command, format)) = machine {
@@ -201,6 +289,7 @@ impl Command {
             Command::Plan(a) => ("plan", a.format),
             Command::Show(a) => ("show", a.format),
             Command::Drift(a) => ("drift", a.format),
+            Command::Report(a) => ("report", a.format),
             Command::Apply(a) if a.format == apply::ApplyFormat::Json => ("apply", Format::Json),
             _ => return None,
         };
@@ -244,9 +333,6 @@ fn problems(e: &crate::Error) -> Vec<crate::render::failure::Problem> {
 
 fn print_failure(command: &str, format: Format, e: &crate::Error) {
     use std::io::Write;
-    if matches!(e, crate::Error::Reported) {
-        return;
-    }
     let problems = problems(e);
     let text = match format {
         Format::Markdown => crate::render::failure::markdown(command, &problems),
@@ -322,9 +408,6 @@ fn init_logging(verbose: u8) {
 
 fn report_error(e: &crate::Error) {
     use std::io::Write;
-    if matches!(e, crate::Error::Reported) {
-        return;
-    }
     if let crate::Error::Config(crate::config::Error::Invalid(d)) = e {
         let mut err = anstream::stderr();
         let _ = write!(

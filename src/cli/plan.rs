@@ -2,20 +2,23 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::{Format, GlobalArgs, session};
+use super::{Format, GlobalArgs, Outcome, session};
 use crate::plan::Plan;
 use crate::render;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
+    #[command(flatten)]
+    pub scope: super::AccountScope,
     /// Save the plan to FILE, for `rtm show` and `rtm apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Exit 2 when there are changes (0: none, 1: error).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// human: the plan for a terminal; json: one document for scripts and
+    /// policy checks; markdown: a pull-request comment.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Limit the plan to these addresses (function.NAME selects every
@@ -28,18 +31,20 @@ pub struct PlanArgs {
 pub struct ShowArgs {
     /// A plan file saved with `rtm plan --out`.
     pub file: PathBuf,
+    /// human: the plan for a terminal; json: one document for scripts and
+    /// policy checks; markdown: a pull-request comment.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
 
-pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<Outcome, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let targets = global.targets(&args.targets, desired)?;
     let store = session::open_store(global, "plan")?;
     let plan = session::block_on(async {
-        let conn = session::Connection::open(global, desired).await?;
-        let plan = session::make_plan(global, desired, &store, &conn.lambda, &targets).await;
+        let conn = session::Connection::open(global, desired, &[]).await?;
+        let plan = session::make_plan(global, desired, &store, &conn.fleet, &targets).await;
         conn.close().await;
         plan
     })?;
@@ -57,19 +62,19 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> Result<ExitCode, crate::Error
     Ok(plan_exit_code(&plan, args.detailed_exitcode))
 }
 
-pub fn show(_global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode, crate::Error> {
+pub fn show(_global: &GlobalArgs, args: ShowArgs) -> Result<Outcome, crate::Error> {
     let plan = crate::plan::read_plan_file(&args.file)?;
     print_plan(&plan, args.format)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-pub fn plan_exit_code(plan: &Plan, detailed: bool) -> ExitCode {
+pub fn plan_exit_code(plan: &Plan, detailed: bool) -> Outcome {
     if plan.error_count() > 0 {
-        ExitCode::from(1)
+        Outcome::Failed
     } else if detailed && plan.has_changes() {
-        ExitCode::from(2)
+        Outcome::Findings
     } else {
-        ExitCode::SUCCESS
+        Outcome::Success
     }
 }
 

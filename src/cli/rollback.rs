@@ -4,9 +4,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 use crate::config::edit::{PinEdit, edit_runtime_management};
 use crate::model::{Address, DesiredFunction, RuntimeVersionArn, UpdateRuntimeOn};
 
@@ -30,19 +29,19 @@ pub struct RollbackArgs {
     pub clear: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<Outcome, crate::Error> {
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
-    let address = Address::parse(&args.address).map_err(crate::Error::Usage)?;
+    let address = Address::parse(&args.address).map_err(crate::Error::Argument)?;
     let function = desired.functions.get(&address).ok_or_else(|| {
-        crate::Error::Usage(format!(
+        crate::Error::Rollback(format!(
             "{address} is not declared in the configuration in {}",
             global.dir.display()
         ))
     })?;
     let file = function.source.file.clone();
     if function.source.for_each {
-        return Err(crate::Error::Usage(for_each_help(&address, function)));
+        return Err(crate::Error::Rollback(for_each_help(&address, function)));
     }
     let label = address.label().to_string();
     let source = std::fs::read_to_string(&file)
@@ -69,17 +68,17 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::E
         let arn = target_arn(global, &args.to, &address, function, desired)?;
         let pin_until = match &args.until {
             Some(text) => text.parse::<jiff::civil::Date>().map_err(|_| {
-                crate::Error::Usage(format!("--until {text:?} is not a date (YYYY-MM-DD)"))
+                crate::Error::Argument(format!("--until {text:?} is not a date (YYYY-MM-DD)"))
             })?,
             None => today
                 .checked_add(
                     jiff::Span::new().days(i64::from(desired.policy.max_pin_days.unwrap_or(14))),
                 )
-                .map_err(|e| crate::Error::Usage(e.to_string()))?,
+                .map_err(|e| crate::Error::Rollback(e.to_string()))?,
         };
         // A pin that has already ended would be planned straight back to Auto.
         if pin_until <= today {
-            return Err(crate::Error::Usage(format!(
+            return Err(crate::Error::Rollback(format!(
                 "--until {pin_until} is not after today ({today}): the pin would already have expired; give a later date"
             )));
         }
@@ -107,12 +106,12 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::E
             "{} already says that; nothing to change.",
             file.display()
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Success);
     }
     // Check the result before touching the file: a pin the policy forbids
     // is reported now, not at plan time.
     if reload(global, &file, &edited)?.is_none() {
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Rollback(format!(
             "the edit would make the configuration invalid (see above); {} is unchanged",
             file.display()
         )));
@@ -131,11 +130,11 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<ExitCode, crate::E
         out,
         "\nWrote the change to {name}. Review it (in a pull request, if that is how changes reach production), then run `rtm plan` and `rtm apply`."
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 fn edit(source: &str, label: &str, e: &PinEdit) -> Result<String, crate::Error> {
-    edit_runtime_management(source, label, e).map_err(|e| crate::Error::Usage(e.to_string()))
+    edit_runtime_management(source, label, e).map_err(|e| crate::Error::Rollback(e.to_string()))
 }
 
 /// Loads the configuration with `file` replaced by `text`, in a scratch
@@ -202,18 +201,18 @@ fn target_arn(
     desired: &crate::model::Desired,
 ) -> Result<RuntimeVersionArn, crate::Error> {
     if to != "previous" {
-        let arn =
-            RuntimeVersionArn::parse(to).map_err(|e| crate::Error::Usage(format!("--to: {e}")))?;
+        let arn = RuntimeVersionArn::parse(to)
+            .map_err(|e| crate::Error::Argument(format!("--to: {e}")))?;
         let region = function
             .function
             .region
             .clone()
-            .or_else(|| global.region.clone())
+            .or_else(|| global.region.first().cloned())
             .or_else(|| desired.settings.region.clone());
         if let Some(region) = region
             && arn.region() != region
         {
-            return Err(crate::Error::Usage(format!(
+            return Err(crate::Error::Rollback(format!(
                 "--to: the runtime version ARN is in {} but {address} is in {region}; runtime version ARNs differ per region",
                 arn.region()
             )));
@@ -222,7 +221,7 @@ fn target_arn(
     }
     let store = session::open_store(global, "rollback")?;
     let record = store.get(address)?.ok_or_else(|| {
-        crate::Error::Usage(format!(
+        crate::Error::Rollback(format!(
             "{address} has no runtime version history in state yet: run `rtm drift` (a cron job does it) so rtm records the versions Lambda moves it to, or pass --to ARN"
         ))
     })?;
@@ -238,7 +237,7 @@ fn previous_version(
     history: &[crate::model::ObservedRuntimeVersion],
 ) -> Result<RuntimeVersionArn, crate::Error> {
     let Some(current) = history.last() else {
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Rollback(format!(
             "{address} has no runtime version in rtm's history yet: run `rtm drift` so rtm records the versions Lambda moves it to, or pass --to ARN"
         )));
     };
@@ -246,7 +245,7 @@ fn previous_version(
     // history is taken as one runtime's, as that rtm did.
     if history.iter().all(|v| v.runtime.is_none()) {
         return match history.len() {
-            1 => Err(crate::Error::Usage(format!(
+            1 => Err(crate::Error::Rollback(format!(
                 "{address} has run only {} in rtm's history, so there is no previous version to return to; pass --to ARN",
                 current.arn.short()
             ))),
@@ -269,11 +268,11 @@ fn previous_version(
     let runs_it_now = on(current);
     match (runs_it_now, same.len()) {
         (true, n) if n >= 2 => Ok(same[n - 2].arn.clone()),
-        (true, _) => Err(crate::Error::Usage(format!(
+        (true, _) => Err(crate::Error::Rollback(format!(
             "{address} has run only one version of {runtime} ({architecture}) in rtm's history ({}), so there is no previous version of {runtime} to return to; pass --to ARN",
             current.arn.short()
         ))),
-        (false, _) => Err(crate::Error::Usage(format!(
+        (false, _) => Err(crate::Error::Rollback(format!(
             "{address} will run {runtime} ({architecture}), but it runs {} now, so there is no previous version of {runtime} to return to (a runtime version belongs to one runtime and architecture); apply the runtime change first, or pass --to ARN",
             current.runtime.as_deref().unwrap_or("another runtime")
         ))),

@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use crate::aws::{ConnectOptions, Lambda, ReadItem};
-use crate::model::{Address, Desired, Live};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aws::{AccountSpec, ConnectOptions, Fleet, ReadItem, Target};
+use crate::model::{Address, Desired, DesiredFunction, Live};
 use crate::plan::{self, Plan};
 use crate::state::Store;
 
@@ -28,7 +30,7 @@ impl GlobalArgs {
             .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
             .map(|z| z.timestamp())
             .ok_or_else(|| {
-                crate::Error::Usage(format!(
+                crate::Error::Argument(format!(
                     "--now {text:?} is not an RFC 3339 timestamp or a YYYY-MM-DD date"
                 ))
             })
@@ -53,9 +55,9 @@ impl GlobalArgs {
     ) -> Result<Vec<Address>, crate::Error> {
         let mut out = Vec::new();
         for t in targets {
-            let address = Address::parse(t).map_err(crate::Error::Usage)?;
+            let address = Address::parse(t).map_err(crate::Error::Argument)?;
             if !desired.functions.keys().any(|a| a.matches_target(&address)) {
-                return Err(crate::Error::Usage(format!(
+                return Err(crate::Error::Argument(format!(
                     "--target {address} matches no function in the configuration"
                 )));
             }
@@ -86,18 +88,53 @@ pub fn load_config(global: &GlobalArgs) -> Result<crate::config::Loaded, crate::
     }
 }
 
-/// A Lambda client, and the sandbox emulator behind it when `--sandbox`.
+impl GlobalArgs {
+    /// Whether `--account`/`--region` keep a function in this run.
+    pub fn in_scope(&self, f: &DesiredFunction) -> bool {
+        let account = f.account.as_deref().unwrap_or("default");
+        let region = f
+            .region
+            .as_deref()
+            .or(self.region.first().map(String::as_str));
+        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account))
+            && (self.region.is_empty()
+                || region.is_some_and(|r| self.region.iter().any(|g| g == r)))
+    }
+
+    /// The functions this run covers: `--target`, `--account`, `--region`.
+    pub fn selected<'d>(
+        &self,
+        desired: &'d Desired,
+        targets: &[Address],
+    ) -> Vec<(&'d Address, &'d DesiredFunction)> {
+        desired
+            .functions
+            .iter()
+            .filter(|(a, f)| plan::is_targeted(a, targets) && self.in_scope(f))
+            .collect()
+    }
+}
+
+/// The Lambda clients of a run (one per account and region), and the
+/// sandbox emulator behind them when `--sandbox`.
 pub struct Connection {
-    pub lambda: Lambda,
+    pub fleet: Fleet,
     sandbox: Option<crate::sim::SimHandle>,
 }
 
 impl Connection {
-    pub async fn open(global: &GlobalArgs, desired: &Desired) -> Result<Connection, crate::Error> {
+    /// Connects to every account-region the configuration's functions (in
+    /// scope) live in, plus `extra` (for `import`).
+    pub async fn open(
+        global: &GlobalArgs,
+        desired: &Desired,
+        extra: &[Target],
+    ) -> Result<Connection, crate::Error> {
         let mut opts = ConnectOptions {
             region: global
                 .region
-                .clone()
+                .first()
+                .cloned()
                 .or_else(|| desired.settings.region.clone()),
             profile: global.profile.clone(),
             endpoint_url: global.endpoint_url.clone(),
@@ -113,6 +150,8 @@ impl Connection {
                 data_dir: Some(data),
                 seed: seed.exists().then_some(seed),
                 region: region.clone(),
+                // The sandbox plays every account a configuration names.
+                trust_any_account: true,
                 ..crate::sim::SimConfig::default()
             })
             .await?;
@@ -121,8 +160,36 @@ impl Connection {
             opts.static_credentials = true;
             sandbox = Some(handle);
         }
-        let lambda = Lambda::connect(&opts).await?;
-        Ok(Connection { lambda, sandbox })
+        let accounts: Vec<AccountSpec> = desired
+            .accounts
+            .values()
+            .map(|a| AccountSpec {
+                name: a.name.clone(),
+                assume_role_arn: a.assume_role_arn.clone(),
+                external_id: a.external_id.clone(),
+                profile: a.profile.clone(),
+                account_id: a.account_id.clone(),
+            })
+            .collect();
+        let mut targets: BTreeSet<Target> = desired
+            .functions
+            .values()
+            .filter(|f| global.in_scope(f))
+            .map(|f| Target {
+                account: f.account.clone(),
+                region: f.region.clone().unwrap_or_default(),
+            })
+            .collect();
+        targets.extend(extra.iter().cloned());
+        if targets.is_empty() {
+            // Nothing declared (a first import): the default account-region.
+            targets.insert(Target {
+                account: None,
+                region: String::new(),
+            });
+        }
+        let fleet = Fleet::connect(&opts, &accounts, &targets).await?;
+        Ok(Connection { fleet, sandbox })
     }
 
     pub async fn close(self) {
@@ -132,49 +199,68 @@ impl Connection {
     }
 }
 
+/// Reads the functions a run covers, on every account-region at once.
+pub async fn read_desired(
+    global: &GlobalArgs,
+    desired: &Desired,
+    fleet: &Fleet,
+    targets: &[Address],
+) -> Result<BTreeMap<Address, Result<Live, crate::aws::Error>>, crate::Error> {
+    let items = global
+        .selected(desired, targets)
+        .into_iter()
+        .map(|(a, f)| {
+            (
+                f.account.clone(),
+                f.region.clone(),
+                ReadItem {
+                    key: a.clone(),
+                    function: f.function.clone(),
+                    qualifier: f.qualifier,
+                },
+            )
+        })
+        .collect();
+    Ok(fleet.read_many(items, global.parallelism(desired)).await?)
+}
+
 /// Reads live for the targeted functions and computes the plan.
 pub async fn make_plan(
     global: &GlobalArgs,
     desired: &Desired,
     store: &Store,
-    lambda: &Lambda,
+    fleet: &Fleet,
     targets: &[Address],
 ) -> Result<Plan, crate::Error> {
-    let items: Vec<ReadItem<Address>> = desired
-        .functions
-        .iter()
-        .filter(|(a, _)| plan::is_targeted(a, targets))
-        .map(|(a, f)| ReadItem {
-            key: a.clone(),
-            function: f.function.clone(),
-            qualifier: f.qualifier,
-        })
-        .collect();
-    let live: std::collections::BTreeMap<Address, Result<Live, String>> = lambda
-        .read_many(items, global.parallelism(desired))
-        .await?
-        .into_iter()
-        .map(|(address, result)| {
-            let result = result.map_err(|e| {
-                let f = &desired.functions[&address];
-                if e.is_not_found() {
-                    format!(
-                        "function {} (qualifier {}) not found in {}: rtm does not create functions; create it, or remove the block ({})",
-                        f.function.api_name(),
-                        f.qualifier,
-                        lambda.region(),
-                        e.message
-                    )
-                } else {
-                    format!("cannot read {}: {e}", f.function.api_name())
-                }
-            });
-            (address, result)
-        })
-        .collect();
+    let live: BTreeMap<Address, Result<Live, String>> =
+        read_desired(global, desired, fleet, targets)
+            .await?
+            .into_iter()
+            .map(|(address, result)| {
+                let result = result.map_err(|e| {
+                    let f = &desired.functions[&address];
+                    if e.is_not_found() {
+                        format!(
+                            "function {} (qualifier {}) not found in {}{}: rtm does not create functions; create it, or remove the block ({})",
+                            f.function.api_name(),
+                            f.qualifier,
+                            f.region.as_deref().unwrap_or(fleet.default_region()),
+                            f.account
+                                .as_ref()
+                                .map(|a| format!(" of account {a}"))
+                                .unwrap_or_default(),
+                            e.message
+                        )
+                    } else {
+                        format!("cannot read {}: {e}", f.function.api_name())
+                    }
+                });
+                (address, result)
+            })
+            .collect();
     let records = store.all()?;
     let now = global.now()?;
-    Ok(plan::build(&plan::BuildInput {
+    let mut plan = plan::build(&plan::BuildInput {
         desired,
         records: &records,
         live: &live,
@@ -184,8 +270,20 @@ pub async fn make_plan(
         now,
         state_lineage: store.lineage().to_string(),
         state_serial: store.serial()?,
-        region: lambda.region().to_string(),
-    }))
+        region: fleet.default_region().to_string(),
+    });
+    plan.accounts = account_ids(fleet);
+    Ok(plan)
+}
+
+/// The account ids the run's credentials reach, by account block
+/// (`default` for the default credentials).
+pub fn account_ids(fleet: &Fleet) -> BTreeMap<String, String> {
+    fleet
+        .account_ids()
+        .iter()
+        .map(|(name, id)| (name.clone().unwrap_or_else(|| "default".into()), id.clone()))
+        .collect()
 }
 
 /// Runs a command's Lambda work on a fresh runtime; Ctrl-C abandons it and

@@ -1,11 +1,12 @@
 //! `rtm sim ...`: run the emulator (`serve`) and drive its admin API
-//! (`runtimes`, `release`, `phase2`, `faults`, `stats`) over HTTP. Only
+//! (`runtimes`, `release`, `phase2`, `faults`, `stats`, `settle`,
+//! `set-last-modified`) over HTTP. Only
 //! parses arguments, calls, and prints; the emulator lives in `crate::sim`.
 
+use super::Outcome;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::sim::{self, SimConfig};
@@ -24,6 +25,13 @@ pub enum SimArgs {
     Faults(FaultsArgs),
     /// Show API calls per operation and the 429s and 500s answered.
     Stats(StatsArgs),
+    /// Complete every create and update in flight now (no waiting for the update delay).
+    Settle(SettleArgs),
+    /// Set when a function (or one of its versions) last changed, to test staleness without waiting.
+    #[command(
+        after_help = "Examples:\n  rtm sim set-last-modified --endpoint URL orders --days-ago 200\n  rtm sim set-last-modified --endpoint URL orders --last-modified 2026-01-01T00:00:00.000+0000 --qualifier 3"
+    )]
+    SetLastModified(SetLastModifiedArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -37,17 +45,31 @@ pub struct ServeArgs {
     /// Seed file (JSON) applied when the store is empty.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
+    /// The default region: unsigned requests, and those signed for
+    /// us-east-1 with an unknown key, are served here.
     #[arg(long, default_value = "us-east-1")]
     region: String,
-    #[arg(long, default_value = "123456789012")]
-    account: String,
+    /// The regions served (comma-separated); default: the runtime-updates
+    /// guide's list of regions with runtime management. Requests signed for
+    /// any other region are refused (403 InvalidSignatureException).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    regions: Option<Vec<String>>,
+    /// `ACCOUNT=ACCESS_KEY`: requests signed with ACCESS_KEY are ACCOUNT's
+    /// (repeatable). A bare `ACCOUNT` sets the default account, whose are
+    /// all other keys (default 123456789012).
+    #[arg(long = "account", value_name = "ACCOUNT[=ACCESS_KEY]")]
+    accounts: Vec<String>,
+    /// Let STS AssumeRole into a role of any account, not only of the
+    /// default account and those of --account.
+    #[arg(long)]
+    trust_any_account: bool,
     /// How long an update stays InProgress (and a new function Pending).
     #[arg(long, default_value_t = 500)]
     update_delay_ms: u64,
     /// Latency added before every Lambda request.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Enforce Lambda's quotas: GetFunction 100/s, every other call 15/s together.
+    /// Enforce Lambda's quotas per account and region: GetFunction 100/s, every other call 15/s together.
     #[arg(long)]
     quotas: bool,
     /// Multiply both quotas (for benchmarks).
@@ -69,6 +91,32 @@ pub struct EndpointArg {
     /// The emulator's URL, as printed by `rtm sim serve`.
     #[arg(long, env = "RTM_SIM_ENDPOINT")]
     endpoint: String,
+}
+
+/// Which account and region an admin call is about.
+#[derive(Debug, clap::Args)]
+pub struct PlaceArgs {
+    /// Only this account (default: every account; for a function, the default account).
+    #[arg(long)]
+    account: Option<String>,
+    /// Only this region (default: every region; for a function, the default region).
+    #[arg(long)]
+    region: Option<String>,
+}
+
+impl PlaceArgs {
+    /// `path` with `?account=&region=` as given.
+    fn path(&self, path: &str) -> String {
+        let query: Vec<String> = [("account", &self.account), ("region", &self.region)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+            .collect();
+        if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", query.join("&"))
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +154,8 @@ pub struct ReleaseArgs {
 pub struct Phase2Args {
     #[command(flatten)]
     endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
     /// Only this runtime (default: every runtime).
     #[arg(long)]
     runtime: Option<String>,
@@ -115,6 +165,8 @@ pub struct Phase2Args {
 pub struct FaultsArgs {
     #[command(flatten)]
     endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
     #[arg(long)]
     throttle_rate: Option<f64>,
     #[arg(long)]
@@ -139,6 +191,8 @@ pub struct FaultsArgs {
 pub struct StatsArgs {
     #[command(flatten)]
     endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
     /// Reset the counters after printing them.
     #[arg(long)]
     reset: bool,
@@ -146,7 +200,37 @@ pub struct StatsArgs {
     json: bool,
 }
 
-pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
+#[derive(Debug, clap::Args)]
+pub struct SettleArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetLastModifiedArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+    #[command(flatten)]
+    place: PlaceArgs,
+    /// The function's name or ARN.
+    function: String,
+    /// LastModified in Lambda's format, e.g. 2026-01-01T00:00:00.000+0000.
+    #[arg(
+        long,
+        value_name = "TIMESTAMP",
+        required_unless_present = "days_ago",
+        conflicts_with = "days_ago"
+    )]
+    last_modified: Option<String>,
+    /// LastModified this many days before now.
+    #[arg(long, value_name = "DAYS")]
+    days_ago: Option<u32>,
+    /// A version number (default: $LATEST).
+    #[arg(long)]
+    qualifier: Option<String>,
+}
+
+pub fn run(args: SimArgs) -> Result<Outcome, crate::Error> {
     match args {
         SimArgs::Serve(a) => serve(a),
         SimArgs::Runtimes(a) => runtimes(a),
@@ -165,7 +249,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                 Some(&body),
             )?;
             for r in out["Released"].as_array().into_iter().flatten() {
-                println!(
+                super::outln!(
                     "released {} ({} {}) {}",
                     r["Name"].as_str().unwrap_or(""),
                     r["Region"].as_str().unwrap_or(""),
@@ -173,7 +257,7 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                     r["Arn"].as_str().unwrap_or("")
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Success)
         }
         SimArgs::Phase2(a) => {
             let body = match a.runtime {
@@ -183,12 +267,12 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
             let out = call(
                 &a.endpoint.endpoint,
                 "POST",
-                "/_sim/rollout/phase2",
+                &a.place.path("/_sim/rollout/phase2"),
                 Some(&body),
             )?;
             let moved = out["Moved"].as_array().cloned().unwrap_or_default();
             for m in &moved {
-                println!(
+                super::outln!(
                     "moved {}:{} {} -> {}",
                     m["FunctionName"].as_str().unwrap_or(""),
                     m["Version"].as_str().unwrap_or(""),
@@ -196,50 +280,91 @@ pub fn run(args: SimArgs) -> Result<ExitCode, crate::Error> {
                     m["To"].as_str().unwrap_or("")
                 );
             }
-            println!("phase 2: {} moved", moved.len());
-            Ok(ExitCode::SUCCESS)
+            super::outln!("phase 2: {} moved", moved.len());
+            Ok(Outcome::Success)
         }
         SimArgs::Faults(a) => faults(a),
+        SimArgs::Settle(a) => {
+            let out = call(
+                &a.endpoint.endpoint,
+                "POST",
+                "/_sim/settle",
+                Some(&serde_json::json!({})),
+            )?;
+            let settled = out["Settled"].as_array().cloned().unwrap_or_default();
+            for name in &settled {
+                super::outln!("settled {}", name.as_str().unwrap_or(""));
+            }
+            super::outln!("{} settled", settled.len());
+            Ok(Outcome::Success)
+        }
+        SimArgs::SetLastModified(a) => set_last_modified(a),
         SimArgs::Stats(a) => {
-            let out = call(&a.endpoint.endpoint, "GET", "/_sim/stats", None)?;
+            let out = call(
+                &a.endpoint.endpoint,
+                "GET",
+                &a.place.path("/_sim/stats"),
+                None,
+            )?;
             if a.json {
-                println!("{out}");
+                super::outln!("{out}");
             } else {
                 for (op, n) in out["Calls"].as_object().into_iter().flatten() {
-                    println!("{op:<32} {n}");
+                    super::outln!("{op:<32} {n}");
                 }
-                println!("{:<32} {}", "total", out["TotalCalls"]);
-                println!("{:<32} {}", "throttled (429)", out["Throttled"]);
-                println!("{:<32} {}", "service errors (500)", out["ServiceErrors"]);
+                super::outln!("{:<32} {}", "total", out["TotalCalls"]);
+                super::outln!("{:<32} {}", "throttled (429)", out["Throttled"]);
+                super::outln!("{:<32} {}", "service errors (500)", out["ServiceErrors"]);
             }
             if a.reset {
-                call(&a.endpoint.endpoint, "DELETE", "/_sim/stats", None)?;
+                call(
+                    &a.endpoint.endpoint,
+                    "DELETE",
+                    &a.place.path("/_sim/stats"),
+                    None,
+                )?;
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Success)
         }
     }
 }
 
-fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
+fn serve(a: ServeArgs) -> Result<Outcome, crate::Error> {
     for (name, rate) in [
         ("--throttle-rate", a.throttle_rate),
         ("--error-rate", a.error_rate),
     ] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(crate::Error::Usage(format!(
+            return Err(crate::Error::Argument(format!(
                 "{name} must be between 0 and 1"
             )));
         }
     }
     if !(a.quota_scale > 0.0 && a.quota_scale.is_finite()) {
-        return Err(crate::Error::Usage("--quota-scale must be positive".into()));
+        return Err(crate::Error::Argument(
+            "--quota-scale must be positive".into(),
+        ));
+    }
+    let mut account = SimConfig::default().account;
+    let mut accounts = Vec::new();
+    for given in &a.accounts {
+        match given.split_once('=') {
+            Some((id, key)) => accounts.push(sim::AccountKey {
+                account: id.to_owned(),
+                access_key: key.to_owned(),
+            }),
+            None => account = given.clone(),
+        }
     }
     let cfg = SimConfig {
         listen: a.listen,
         data_dir: a.data,
         seed: a.seed,
         region: a.region,
-        account: a.account,
+        account,
+        accounts,
+        regions: a.regions,
+        trust_any_account: a.trust_any_account,
         settings: crate::sim::Settings {
             update_delay: Duration::from_millis(a.update_delay_ms),
             latency: Duration::from_millis(a.latency_ms),
@@ -263,7 +388,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, crate::Error> {
         }
         wait_for_signal().await;
         handle.shutdown().await;
-        Ok::<_, crate::Error>(ExitCode::SUCCESS)
+        Ok::<_, crate::Error>(Outcome::Success)
     })
 }
 
@@ -289,7 +414,7 @@ async fn wait_for_signal() {
     }
 }
 
-fn runtimes(a: RuntimesArgs) -> Result<ExitCode, crate::Error> {
+fn runtimes(a: RuntimesArgs) -> Result<Outcome, crate::Error> {
     let mut query = Vec::new();
     for (k, v) in [
         ("Runtime", &a.runtime),
@@ -307,14 +432,14 @@ fn runtimes(a: RuntimesArgs) -> Result<ExitCode, crate::Error> {
     };
     let out = call(&a.endpoint.endpoint, "GET", &path, None)?;
     if a.json {
-        println!("{out}");
-        return Ok(ExitCode::SUCCESS);
+        super::outln!("{out}");
+        return Ok(Outcome::Success);
     }
     for r in out["Runtimes"].as_array().into_iter().flatten() {
         let versions = r["Versions"].as_array().cloned().unwrap_or_default();
         let shown = if a.all { versions.len() } else { 1 };
         for v in versions.iter().take(shown) {
-            println!(
+            super::outln!(
                 "{:<16} {:<7} {:<22} {}",
                 r["Runtime"].as_str().unwrap_or(""),
                 r["Architecture"].as_str().unwrap_or(""),
@@ -323,10 +448,10 @@ fn runtimes(a: RuntimesArgs) -> Result<ExitCode, crate::Error> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
+fn faults(a: FaultsArgs) -> Result<Outcome, crate::Error> {
     let mut body = serde_json::Map::new();
     if let Some(v) = a.throttle_rate {
         body.insert("ThrottleRate".into(), v.into());
@@ -352,21 +477,48 @@ fn faults(a: FaultsArgs) -> Result<ExitCode, crate::Error> {
         "/_sim/faults",
         Some(&serde_json::Value::Object(body)),
     )?;
-    println!("{out}");
+    super::outln!("{out}");
     if let Some(function) = a.fail_next_update {
         let body = serde_json::json!({ "FunctionName": function, "ReasonCode": a.reason_code });
         call(
             &a.endpoint.endpoint,
             "POST",
-            "/_sim/faults/fail-next-update",
+            &a.place.path("/_sim/faults/fail-next-update"),
             Some(&body),
         )?;
-        println!(
+        super::outln!(
             "the next update of {function} will fail with {}",
             a.reason_code
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
+}
+
+fn set_last_modified(a: SetLastModifiedArgs) -> Result<Outcome, crate::Error> {
+    let last_modified = match (a.last_modified, a.days_ago) {
+        (Some(t), _) => t,
+        (None, days) => {
+            let then = jiff::Timestamp::now()
+                - jiff::SignedDuration::from_hours(24 * i64::from(days.unwrap_or(0)));
+            then.strftime("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+        }
+    };
+    let mut body = serde_json::json!({ "FunctionName": a.function, "LastModified": last_modified });
+    if let Some(q) = a.qualifier {
+        body["Qualifier"] = q.into();
+    }
+    let out = call(
+        &a.endpoint.endpoint,
+        "POST",
+        &a.place.path("/_sim/last-modified"),
+        Some(&body),
+    )?;
+    super::outln!(
+        "{} last modified {}",
+        out["FunctionArn"].as_str().unwrap_or(""),
+        out["LastModified"].as_str().unwrap_or("")
+    );
+    Ok(Outcome::Success)
 }
 
 /// One admin call over plain HTTP/1.1 (loopback, no TLS, `Connection: close`).
@@ -376,7 +528,7 @@ fn call(
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, crate::Error> {
-    let usage = |m: String| crate::Error::Usage(m);
+    let usage = |m: String| crate::Error::Argument(m);
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| usage(format!("--endpoint must be an http:// URL, not {endpoint}")))?

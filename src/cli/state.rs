@@ -3,9 +3,8 @@
 //! Lambda; and where the state is (`--backend-config`).
 
 use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
 
-use super::{GlobalArgs, session};
+use super::{GlobalArgs, Outcome, session};
 use crate::model::{Address, StoredValue};
 use crate::state::{Document, Location, MigrateCheck, S3Location, Store};
 
@@ -20,12 +19,14 @@ pub enum StateFormat {
 pub enum StateArgs {
     /// List the addresses in state, with the state's serial and lineage.
     List {
+        /// human: for reading; json: one document for scripts.
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },
     /// Show one address's record (sensitive values only as hashes).
     Show {
         address: String,
+        /// human: for reading; json: one document for scripts.
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },
@@ -42,6 +43,7 @@ pub enum StateArgs {
     /// The runtime versions observed on an address.
     History {
         address: String,
+        /// human: for reading; json: one document for scripts.
         #[arg(long, value_enum, default_value_t = StateFormat::Human)]
         format: StateFormat,
     },
@@ -89,7 +91,7 @@ pub fn location(global: &GlobalArgs) -> Result<Location, crate::Error> {
     if global.backend_config.is_empty() {
         return Ok(Location::Local(global.state_dir()));
     }
-    let usage = |m: String| crate::Error::Usage(format!("--backend-config: {m}"));
+    let usage = |m: String| crate::Error::Argument(format!("--backend-config: {m}"));
     let flag = |key: &str, value: &str| match value {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -146,17 +148,14 @@ fn print(text: &str) -> Result<(), crate::Error> {
 }
 
 fn parse(address: &str) -> Result<Address, crate::Error> {
-    Address::parse(address).map_err(crate::Error::Usage)
+    Address::parse(address).map_err(crate::Error::Argument)
 }
 
-fn restore(
-    global: &GlobalArgs,
-    from: Option<std::path::PathBuf>,
-) -> Result<ExitCode, crate::Error> {
+fn restore(global: &GlobalArgs, from: Option<std::path::PathBuf>) -> Result<Outcome, crate::Error> {
     let dir = match location(global)? {
         Location::Local(dir) => dir,
         Location::S3(loc) => {
-            return Err(crate::Error::Usage(format!(
+            return Err(crate::Error::Argument(format!(
                 "state restore rebuilds a local database; the state is in {}: replace it with `rtm state push FILE` instead",
                 loc.url()
             )));
@@ -183,10 +182,10 @@ fn restore(
         text.push_str("The backup has no salt (an older rtm wrote it): sensitive values read as drifted until the next apply records them again.\n");
     }
     print(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<Outcome, crate::Error> {
     // Restore must not open the database it replaces.
     let store = || session::open_store(global, "state");
     match args {
@@ -229,7 +228,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             let a = parse(&address)?;
             let r = store
                 .get(&a)?
-                .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
+                .ok_or_else(|| crate::state::Error::NotInState(a.clone()))?;
             match format {
                 StateFormat::Json => {
                     let mut doc = serde_json::to_value(&r).unwrap_or_default();
@@ -269,7 +268,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             let store = store()?;
             let a = parse(&address)?;
             if !store.remove(&a)? {
-                return Err(crate::Error::Usage(format!("{a} is not in state")));
+                return Err(crate::state::Error::NotInState(a.clone()).into());
             }
             session::finish(&store)?;
             print(&format!(
@@ -302,7 +301,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             let a = parse(&address)?;
             let r = store
                 .get(&a)?
-                .ok_or_else(|| crate::Error::Usage(format!("{a} is not in state")))?;
+                .ok_or_else(|| crate::state::Error::NotInState(a.clone()))?;
             match format {
                 StateFormat::Json => print(
                     &(serde_json::to_string_pretty(&serde_json::json!({
@@ -331,13 +330,13 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<ExitCode, crate::Erro
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// Documents larger than this are refused before parsing.
 const MAX_DOCUMENT: u64 = 256 << 20;
 
-fn push(global: &GlobalArgs, file: &str, force: bool) -> Result<ExitCode, crate::Error> {
+fn push(global: &GlobalArgs, file: &str, force: bool) -> Result<Outcome, crate::Error> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let read = if file == "-" {
@@ -365,19 +364,19 @@ fn push(global: &GlobalArgs, file: &str, force: bool) -> Result<ExitCode, crate:
         text.push_str("The document has no salt, so a new one was made: sensitive values read as changed until the next apply records them again.\n");
     }
     print(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-fn migrate(global: &GlobalArgs, auto_approve: bool) -> Result<ExitCode, crate::Error> {
+fn migrate(global: &GlobalArgs, auto_approve: bool) -> Result<Outcome, crate::Error> {
     let target = location(global)?;
     if matches!(target, Location::Local(_)) {
-        return Err(crate::Error::Usage(
+        return Err(crate::Error::Argument(
             "state migrate copies the local state into a backend, and none is configured: pass --backend-config bucket=NAME --backend-config key=PATH".into(),
         ));
     }
     let dir = global.state_dir();
     if !dir.join("rtm.db").exists() {
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::Argument(format!(
             "there is no local state in {} to migrate (see --state)",
             dir.display()
         )));
@@ -394,7 +393,7 @@ fn migrate(global: &GlobalArgs, auto_approve: bool) -> Result<ExitCode, crate::E
                 "{target} already holds this state (lineage {}, serial {serial}); nothing was copied.\n",
                 local.lineage()
             ))?;
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Outcome::Success);
         }
         MigrateCheck::Copy { records } => records,
     };
@@ -413,13 +412,13 @@ fn migrate(global: &GlobalArgs, auto_approve: bool) -> Result<ExitCode, crate::E
         "Copied {what} to {target} (serial {}). Runs with this backend use it from now on; the local state was left as it is.\n",
         done.serial
     ))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// Asks on the terminal; without one, says to pass --auto-approve.
 fn confirm(question: &str) -> Result<(), crate::Error> {
     if !std::io::stdin().is_terminal() {
-        return Err(crate::Error::Usage(format!(
+        return Err(crate::Error::NotConfirmed(format!(
             "{question} needs confirmation and there is no terminal to ask on: pass --auto-approve"
         )));
     }
@@ -432,6 +431,8 @@ fn confirm(question: &str) -> Result<(), crate::Error> {
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(crate::Error::Usage("cancelled; nothing was copied".into()))
+        Err(crate::Error::NotConfirmed(
+            "cancelled; nothing was copied".into(),
+        ))
     }
 }

@@ -2,9 +2,9 @@
 //! Exit 0 when valid (warnings are printed but allowed), 1 otherwise.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use super::GlobalArgs;
+use super::Outcome;
 use crate::config::{self, Diagnostic, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -16,7 +16,8 @@ pub enum ValidateFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Output format.
+    /// human: each diagnostic with its source lines, for a person; json: one
+    /// document with every diagnostic and its location, for editors and CI.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
     pub format: ValidateFormat,
 }
@@ -28,7 +29,7 @@ pub fn load_options(global: &GlobalArgs) -> Result<config::LoadOptions, crate::E
     for v in &global.vars {
         let (name, value) = v
             .split_once('=')
-            .ok_or_else(|| crate::Error::Usage(format!("--var {v:?}: expected NAME=VALUE")))?;
+            .ok_or_else(|| crate::Error::Argument(format!("--var {v:?}: expected NAME=VALUE")))?;
         vars.push((name.to_string(), value.to_string()));
     }
     let mut env_vars: Vec<(String, String)> = std::env::vars_os()
@@ -59,7 +60,7 @@ struct JsonReport<'a> {
     diagnostics: &'a [Diagnostic],
 }
 
-pub fn run(global: &GlobalArgs, args: ValidateArgs) -> Result<ExitCode, crate::Error> {
+pub fn run(global: &GlobalArgs, args: ValidateArgs) -> Result<Outcome, crate::Error> {
     let opts = load_options(global)?;
     let result = config::load(&opts);
     let (diags, sources, functions) = match result {
@@ -88,8 +89,11 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> Result<ExitCode, crate::E
                 function_count: functions,
                 diagnostics: &diags,
             };
-            let text = serde_json::to_string_pretty(&report)
-                .map_err(|e| crate::Error::Usage(format!("cannot encode JSON: {e}")))?;
+            let text =
+                serde_json::to_string_pretty(&report).map_err(|source| crate::Error::Encode {
+                    what: "the validation report",
+                    source,
+                })?;
             let _ = writeln!(out, "{text}");
         }
         ValidateFormat::Human => {
@@ -116,8 +120,8 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> Result<ExitCode, crate::E
         }
     }
     Ok(if valid {
-        ExitCode::SUCCESS
+        Outcome::Success
     } else {
-        ExitCode::from(1)
+        Outcome::Failed
     })
 }

@@ -459,6 +459,8 @@ pub fn build(r: &mut Reporter<'_>, env: &Env<'_>, inst: &Instance<'_>) -> Option
         address: inst.address.clone(),
         function: function_ref?,
         qualifier: qualifier?,
+        account: None,
+        region: None,
         runtime_management,
         configuration,
         source: inst.source.clone(),

@@ -875,6 +875,7 @@ fn load_sources(
         settings: settings.clone(),
         policy: policy.0.clone(),
         functions,
+        ..Desired::default()
     }
 }
 

@@ -13,6 +13,9 @@ use super::{Address, Configuration, FunctionRef, Qualifier, RuntimeVersionArn, U
 pub struct Desired {
     pub settings: Settings,
     pub policy: Policy,
+    /// `account "NAME" { ... }` blocks, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<String, Account>,
     /// Keyed by address, so iteration is in address order.
     pub functions: BTreeMap<Address, DesiredFunction>,
 }
@@ -28,6 +31,16 @@ pub struct Policy {
     pub allow_manual: bool,
     pub max_pin_days: Option<u32>,
     pub forbidden_runtimes: Vec<String>,
+    /// FunctionUpdate functions must have been updated at most this long ago.
+    pub max_function_update_age_days: Option<u32>,
+    /// Container images must have been deployed at most this long ago.
+    pub max_image_age_days: Option<u32>,
+    /// Warn this long before a runtime's deprecation date.
+    pub deprecation_warning_days: u32,
+    /// The principals allowed to pin (the SCP's exceptions).
+    pub manual_exception_roles: Vec<String>,
+    /// Deprecation dates overriding rtm's table, by runtime identifier.
+    pub runtime_deprecations: BTreeMap<String, jiff::civil::Date>,
 }
 
 impl Default for Policy {
@@ -36,8 +49,32 @@ impl Default for Policy {
             allow_manual: true,
             max_pin_days: None,
             forbidden_runtimes: Vec::new(),
+            max_function_update_age_days: None,
+            max_image_age_days: None,
+            deprecation_warning_days: 90,
+            manual_exception_roles: Vec::new(),
+            runtime_deprecations: BTreeMap::new(),
         }
     }
+}
+
+/// How an `account` block reaches its AWS account. With neither a role nor
+/// a profile, the default credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Checked with STS GetCallerIdentity before any call to Lambda.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The account's default region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// One declared function instance.
@@ -46,6 +83,13 @@ pub struct DesiredFunction {
     pub address: Address,
     pub function: FunctionRef,
     pub qualifier: Qualifier,
+    /// The `account` block it lives in (`None`: the default credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Its region: the function's `region`, else its account's, else
+    /// `settings.region` (`None`: the run's default region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// `None`: runtime management is not managed for this function (neither
     /// the block nor the defaults set it).
     pub runtime_management: Option<RuntimeManagement>,

@@ -17,6 +17,10 @@ pub struct Live {
     /// `InProgress`, `Successful` or `Failed`, when reported.
     pub last_update_status: Option<String>,
     pub last_update_status_reason_code: Option<String>,
+    /// `LastModified`: when the function's code or configuration last
+    /// changed (Lambda's `2026-01-01T00:00:00.000+0000`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
     pub configuration: Configuration,
     /// `RuntimeVersionConfig.RuntimeVersionArn`: the runtime version the
     /// function runs now (absent for container images).
@@ -33,6 +37,15 @@ pub struct LiveRuntimeManagement {
 }
 
 impl Live {
+    /// `LastModified` as a timestamp, when Lambda gave one it can read.
+    pub fn last_modified_at(&self) -> Option<jiff::Timestamp> {
+        let text = self.last_modified.as_deref()?;
+        jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", text)
+            .and_then(|t| t.to_timestamp())
+            .or_else(|_| text.parse::<jiff::Timestamp>())
+            .ok()
+    }
+
     /// The runtime version it runs, with what it runs it on.
     pub fn sighting(&self) -> Option<super::Sighting<'_>> {
         Some(super::Sighting {
@@ -40,5 +53,32 @@ impl Live {
             runtime: self.configuration.runtime.as_deref(),
             architecture: &self.architecture,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn last_modified_reads_lambdas_format() {
+        let live = super::Live {
+            function_arn: String::new(),
+            qualifier: super::Qualifier::Latest,
+            revision_id: String::new(),
+            package_type: "Zip".into(),
+            architecture: "x86_64".into(),
+            last_update_status: None,
+            last_update_status_reason_code: None,
+            last_modified: Some("2026-01-01T12:30:00.123+0000".into()),
+            configuration: Default::default(),
+            running_runtime_version_arn: None,
+            runtime_management: super::LiveRuntimeManagement {
+                update_runtime_on: super::UpdateRuntimeOn::Auto,
+                runtime_version_arn: None,
+            },
+        };
+        assert_eq!(
+            live.last_modified_at().map(|t| t.to_string()),
+            Some("2026-01-01T12:30:00.123Z".to_string())
+        );
     }
 }

@@ -17,13 +17,15 @@ mod runtime;
 pub use address::Address;
 pub use attributes::{ARN_PATH, ATTRIBUTES, Attribute, Container, Kind, MODE_PATH, attribute};
 pub use configuration::{Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig};
-pub use desired::{Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation};
+pub use desired::{
+    Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
+};
 pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{Live, LiveRuntimeManagement};
 pub use recorded::{ObservedRuntimeVersion, Recorded, Salt, Sighting, StoredValue};
 pub use runtime::{
-    DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIMES, RuntimeVersionArn,
-    RuntimeVersionArnError, UpdateRuntimeOn,
+    DEPRECATED_RUNTIMES, Qualifier, QualifierError, RUNTIME_DEPRECATIONS, RUNTIMES,
+    RuntimeVersionArn, RuntimeVersionArnError, UpdateRuntimeOn, deprecation_date,
 };
 
 /// A value of one managed attribute, as compared by the diff and stored in state.

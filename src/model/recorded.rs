@@ -77,6 +77,14 @@ pub struct Sighting<'a> {
 pub struct Recorded {
     pub function_name: String,
     pub function_arn: Option<String>,
+    /// The account block (`None`: the default credentials), account id and
+    /// region the function is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub qualifier: Qualifier,
     /// The desired value rtm last applied (or imported), per attribute path.
     #[serde(default)]

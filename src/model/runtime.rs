@@ -88,6 +88,78 @@ pub const DEPRECATED_RUNTIMES: &[&str] = &[
     "provided",
 ];
 
+/// Lambda's published deprecation date of each runtime it has announced
+/// one for (the day security patches stop; creating and then updating
+/// functions on it is blocked some weeks later). Checked 2026-12-01 against
+/// https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (the
+/// "Supported runtimes" and "Deprecated runtimes" tables), cross-checked
+/// with tflint-ruleset-aws's aws_lambda_function_deprecated_runtime table and
+/// endoflife.date/aws-lambda. A date can move (python3.9 moved from
+/// 2025-10-31 to 2025-12-15): `policy { runtime_deprecations = {...} }`
+/// overrides any of them.
+pub const RUNTIME_DEPRECATIONS: &[(&str, (i16, i8, i8))] = &[
+    ("nodejs24.x", (2028, 4, 30)),
+    ("nodejs22.x", (2027, 4, 30)),
+    ("nodejs20.x", (2026, 4, 30)),
+    ("nodejs18.x", (2025, 9, 1)),
+    ("nodejs16.x", (2024, 6, 12)),
+    ("nodejs14.x", (2023, 12, 4)),
+    ("nodejs12.x", (2023, 3, 31)),
+    ("nodejs10.x", (2021, 7, 30)),
+    ("nodejs8.10", (2020, 3, 6)),
+    ("nodejs6.10", (2019, 8, 12)),
+    ("nodejs4.3", (2020, 3, 5)),
+    ("nodejs4.3-edge", (2020, 3, 5)),
+    ("nodejs", (2016, 10, 31)),
+    ("python3.14", (2029, 6, 30)),
+    ("python3.13", (2029, 6, 30)),
+    ("python3.12", (2028, 10, 31)),
+    ("python3.11", (2026, 6, 30)),
+    ("python3.10", (2026, 6, 30)),
+    ("python3.9", (2025, 12, 15)),
+    ("python3.8", (2024, 10, 14)),
+    ("python3.7", (2023, 12, 4)),
+    ("python3.6", (2022, 7, 18)),
+    ("python2.7", (2021, 7, 15)),
+    ("java25", (2029, 6, 30)),
+    ("java21", (2029, 6, 30)),
+    ("java17", (2026, 6, 30)),
+    ("java11", (2026, 6, 30)),
+    ("java8.al2", (2026, 6, 30)),
+    ("java8", (2024, 1, 8)),
+    ("dotnet10", (2028, 11, 14)),
+    ("dotnet8", (2026, 11, 10)),
+    ("dotnet6", (2024, 11, 12)),
+    ("dotnetcore3.1", (2023, 4, 3)),
+    ("dotnetcore2.1", (2022, 1, 5)),
+    ("dotnetcore2.0", (2019, 5, 30)),
+    ("dotnetcore1.0", (2019, 7, 27)),
+    ("ruby3.4", (2028, 3, 31)),
+    ("ruby3.3", (2027, 3, 31)),
+    ("ruby3.2", (2026, 3, 31)),
+    ("ruby2.7", (2023, 11, 27)),
+    ("ruby2.5", (2021, 7, 30)),
+    ("provided.al2023", (2029, 6, 30)),
+    ("provided.al2", (2026, 6, 30)),
+    ("provided", (2024, 1, 8)),
+    ("go1.x", (2024, 1, 8)),
+];
+
+/// The deprecation date of a runtime: the policy's override, else Lambda's
+/// published date, else none announced.
+pub fn deprecation_date(
+    runtime: &str,
+    overrides: &std::collections::BTreeMap<String, jiff::civil::Date>,
+) -> Option<jiff::civil::Date> {
+    if let Some(d) = overrides.get(runtime) {
+        return Some(*d);
+    }
+    RUNTIME_DEPRECATIONS
+        .iter()
+        .find(|(r, _)| *r == runtime)
+        .and_then(|(_, (y, m, d))| jiff::civil::Date::new(*y, *m, *d).ok())
+}
+
 /// The runtime update mode of one function version (`UpdateRuntimeOn`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -293,6 +365,28 @@ mod tests {
             RuntimeVersionArn::parse("arn:aws:lambda:eu-south-1:123456789012:runtime:ab").is_err()
         );
         assert!(RuntimeVersionArn::parse(&good.to_uppercase()).is_err());
+    }
+
+    #[test]
+    fn deprecation_dates_are_valid_and_overridable() {
+        let none = std::collections::BTreeMap::new();
+        for (runtime, _) in RUNTIME_DEPRECATIONS {
+            assert!(deprecation_date(runtime, &none).is_some(), "{runtime}");
+            assert!(RUNTIMES.contains(runtime), "{runtime} is not a runtime");
+        }
+        assert_eq!(
+            deprecation_date("python3.9", &none),
+            Some(jiff::civil::date(2025, 12, 15))
+        );
+        let moved = std::collections::BTreeMap::from([(
+            "python3.9".to_string(),
+            jiff::civil::date(2026, 1, 31),
+        )]);
+        assert_eq!(
+            deprecation_date("python3.9", &moved),
+            Some(jiff::civil::date(2026, 1, 31))
+        );
+        assert_eq!(deprecation_date("ruby4.0", &none), None);
     }
 
     #[test]

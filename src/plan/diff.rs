@@ -430,6 +430,9 @@ pub fn diff_function(input: &FunctionInput<'_>, ctx: &Context<'_>) -> Result<Fun
         function_name,
         function_arn: observed.function_arn.clone(),
         qualifier: desired.qualifier,
+        account: desired.account.clone(),
+        account_id: observed.account_id().to_string(),
+        region: observed.region().to_string(),
         action: if steps.is_empty() {
             Action::NoOp
         } else {

@@ -126,6 +126,11 @@ fn runtime_changes(
 pub struct FunctionDrift {
     pub address: crate::model::Address,
     pub function_name: String,
+    /// The account block (`None`: default credentials), account id and
+    /// region (from the live ARN; absent for a missing function).
+    pub account: Option<String>,
+    pub account_id: Option<String>,
+    pub region: Option<String>,
     pub status: DriftStatus,
     pub fields: Vec<DriftField>,
     pub runtime_version: RuntimeVersionObservation,
@@ -188,6 +193,9 @@ pub fn classify(
     let mut out = FunctionDrift {
         address: d.address.clone(),
         function_name: d.function.api_name(),
+        account: d.account.clone(),
+        account_id: None,
+        region: d.region.clone(),
         status: DriftStatus::InSync,
         fields: Vec::new(),
         runtime_version: RuntimeVersionObservation {
@@ -208,6 +216,9 @@ pub fn classify(
         }
     };
     out.update_runtime_on = Some(live.runtime_management.update_runtime_on);
+    let part = |i: usize| live.function_arn.split(':').nth(i).map(str::to_string);
+    out.account_id = part(4);
+    out.region = part(3).or(out.region.take());
 
     // Runtime version: every change seen in the window, the newest also as
     // `previous`/`changed_at`.

@@ -129,6 +129,7 @@ mod tests {
             state_lineage: "l".into(),
             state_serial: 3,
             region: "us-east-1".into(),
+            accounts: Default::default(),
             targets: Vec::new(),
             functions: Vec::new(),
             runtime_versions: Vec::new(),

@@ -9,6 +9,7 @@ mod diff;
 pub mod drift;
 mod file;
 mod observed;
+pub mod report;
 mod request;
 mod verify;
 
@@ -44,7 +45,13 @@ pub struct Plan {
     pub config_hash: String,
     pub state_lineage: String,
     pub state_serial: u64,
+    /// The default region (of functions whose configuration names none).
     pub region: String,
+    /// The account each account block's credentials reached when planned
+    /// (`default` for the default credentials): a saved plan is refused if
+    /// they now reach another.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, String>,
     /// The `--target` addresses the plan was limited to (empty: all).
     pub targets: Vec<Address>,
     /// Every address examined, changed or not, in address order.
@@ -130,6 +137,12 @@ pub struct FunctionPlan {
     pub function_name: String,
     pub function_arn: String,
     pub qualifier: Qualifier,
+    /// The account block (`None`: the default credentials), and the account
+    /// id and region the function is in (from its ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub account_id: String,
+    pub region: String,
     pub action: Action,
     pub attributes: Vec<AttributeChange>,
     pub steps: Vec<Step>,
@@ -353,6 +366,65 @@ pub fn orphan_warning(records: &BTreeMap<Address, Recorded>, desired: &Desired) 
     })
 }
 
+/// The customer's side of the shared-responsibility model, as plan
+/// warnings: a policy threshold the function crosses (a stale
+/// FunctionUpdate, a long pin, an old image, a deprecated runtime), and a
+/// configuration that moves it to a runtime past its deprecation date.
+fn policy_warnings(
+    desired: &crate::model::DesiredFunction,
+    recorded: Option<&Recorded>,
+    live: &Live,
+    policy: &crate::model::Policy,
+    now: jiff::Timestamp,
+) -> Vec<PlanDiagnostic> {
+    let pin_until = desired
+        .runtime_management
+        .as_ref()
+        .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
+        .and_then(|rm| rm.pin_until);
+    let r = report::classify(
+        &report::ReportInput {
+            address: Some(&desired.address),
+            live,
+            recorded,
+            pin_until,
+        },
+        policy,
+        now,
+    );
+    let warn = |message: String| PlanDiagnostic {
+        severity: Severity::Warning,
+        address: Some(desired.address.clone()),
+        message,
+    };
+    let mut out: Vec<PlanDiagnostic> = r
+        .violations
+        .iter()
+        // The pin's own expiry is planned (back to Auto), not a warning;
+        // nor is a deprecated runtime the configuration is moving off.
+        .filter(|v| v.kind != "pin_expired")
+        .filter(|v| {
+            v.kind != "deprecated_runtime"
+                || desired
+                    .configuration
+                    .runtime
+                    .as_ref()
+                    .is_none_or(|want| Some(want) == live.configuration.runtime.as_ref())
+        })
+        .map(|v| warn(format!("past policy: {}", v.message)))
+        .collect();
+    if let Some(want) = &desired.configuration.runtime
+        && Some(want) != live.configuration.runtime.as_ref()
+        && let Some(date) = crate::model::deprecation_date(want, &policy.runtime_deprecations)
+        && date < now.to_zoned(jiff::tz::TimeZone::UTC).date()
+    {
+        out.push(warn(format!(
+            "this change moves the function to {want}, deprecated since {date}: it gets no more security patches"
+        )));
+    }
+    out
+}
+
 /// Computes the plan. Pure: the same input always gives the same plan.
 pub fn build(input: &BuildInput<'_>) -> Plan {
     let ctx = Context {
@@ -403,7 +475,14 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
             }
             None => continue,
         };
-        let observed = Observed::of(live, input.salt);
+        let observed = Observed::of(live, input.salt, input.now);
+        diagnostics.extend(policy_warnings(
+            desired,
+            recorded,
+            live,
+            &input.desired.policy,
+            input.now,
+        ));
         match diff_function(
             &FunctionInput {
                 desired,
@@ -443,6 +522,7 @@ pub fn build(input: &BuildInput<'_>) -> Plan {
         state_lineage: input.state_lineage.clone(),
         state_serial: input.state_serial,
         region: input.region.clone(),
+        accounts: BTreeMap::new(),
         targets: input.targets.to_vec(),
         functions,
         runtime_versions,

@@ -30,11 +30,15 @@ pub struct Observed {
     pub running_runtime_version_arn: Option<RuntimeVersionArn>,
     /// Every configuration attribute Lambda reported, by path.
     pub attributes: BTreeMap<String, StoredValue>,
+    /// When it was read: apply right after plan reuses a read this fresh
+    /// instead of repeating it.
+    pub read_at: jiff::Timestamp,
 }
 
 impl Observed {
-    pub fn of(live: &Live, salt: &Salt) -> Observed {
+    pub fn of(live: &Live, salt: &Salt, read_at: jiff::Timestamp) -> Observed {
         Observed {
+            read_at,
             function_arn: live.function_arn.clone(),
             revision_id: live.revision_id.clone(),
             package_type: live.package_type.clone(),
@@ -86,6 +90,16 @@ impl Observed {
         })
     }
 
+    /// The account and region of the function, from its ARN
+    /// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`).
+    pub fn account_id(&self) -> &str {
+        self.function_arn.split(':').nth(4).unwrap_or_default()
+    }
+
+    pub fn region(&self) -> &str {
+        self.function_arn.split(':').nth(3).unwrap_or_default()
+    }
+
     pub fn update_in_progress(&self) -> bool {
         self.last_update_status.as_deref() == Some("InProgress")
     }
@@ -130,6 +144,7 @@ impl Observed {
             return Some(format!("{path} {shown} outside rtm"));
         }
         if now.revision_id != self.revision_id && !self.update_in_progress() {
+            // (read_at differs between any two reads: it is not compared.)
             return Some(format!(
                 "RevisionId {} is now {}",
                 short_id(&self.revision_id),

@@ -30,6 +30,8 @@ fn desired(
         address: Address::parse("function.f").unwrap(),
         function: FunctionRef::parse("f").unwrap().0,
         qualifier,
+        account: None,
+        region: None,
         runtime_management: rm.map(|(mode, a, pin_until)| RuntimeManagement {
             update_runtime_on: mode,
             runtime_version_arn: a.map(arn),
@@ -50,6 +52,7 @@ fn live(mode: UpdateRuntimeOn, pinned: Option<char>, runtime: &str, memory: i64)
         architecture: "x86_64".into(),
         last_update_status: Some("Successful".into()),
         last_update_status_reason_code: None,
+        last_modified: Some("2026-11-01T10:00:00.000+0000".into()),
         configuration: Configuration {
             runtime: Some(runtime.into()),
             memory_size: Some(memory),
@@ -79,7 +82,7 @@ fn plan(d: &DesiredFunction, r: Option<&Recorded>, l: &Live) -> Result<FunctionP
         &FunctionInput {
             desired: d,
             recorded: r,
-            observed: &Observed::of(l, &salt),
+            observed: &Observed::of(l, &salt, jiff::Timestamp::UNIX_EPOCH),
         },
         &Context {
             salt: &salt,
@@ -440,7 +443,7 @@ fn preconditions_name_the_field_that_changed() {
     let l = live(Auto, None, "python3.11", 256);
     let p = plan(&d, None, &l).unwrap();
     let salt = Salt("salt".into());
-    let seen = |l: &Live| Observed::of(l, &salt);
+    let seen = |l: &Live| Observed::of(l, &salt, jiff::Timestamp::UNIX_EPOCH);
     assert_eq!(p.observed.first_difference(&seen(&l)), None);
     let mut changed = l.clone();
     changed.configuration.memory_size = Some(1024);

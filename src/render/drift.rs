@@ -128,6 +128,9 @@ pub fn json(
         "functions": functions.iter().map(|f| json!({
             "address": f.address.to_string(),
             "function_name": f.function_name,
+            "account": f.account.as_deref().unwrap_or("default"),
+            "account_id": f.account_id,
+            "region": f.region,
             "status": f.status.as_str(),
             "detail": f.detail,
             "fields": f.fields.iter().map(|x| json!({

@@ -7,6 +7,22 @@ use crate::plan::{Plan, Severity};
 
 const ALIGN_LIMIT: usize = 52;
 
+/// How many accounts and regions the plan covers, when more than one
+/// account-region.
+fn spread(plan: &Plan) -> Option<(usize, usize)> {
+    use std::collections::BTreeSet;
+    let places: BTreeSet<(&str, &str)> = plan
+        .functions
+        .iter()
+        .map(|f| (f.account_id.as_str(), f.region.as_str()))
+        .collect();
+    (places.len() > 1).then(|| {
+        let accounts: BTreeSet<&str> = places.iter().map(|p| p.0).collect();
+        let regions: BTreeSet<&str> = places.iter().map(|p| p.1).collect();
+        (accounts.len(), regions.len())
+    })
+}
+
 pub fn plan(plan: &Plan, s: Styler) -> String {
     let mut out = String::new();
     let total = plan.functions.len();
@@ -27,6 +43,15 @@ pub fn plan(plan: &Plan, s: Styler) -> String {
             s.ok("No changes."),
             if total == 1 { "" } else { "s" }
         );
+    } else if let Some((accounts, regions)) = spread(plan) {
+        let _ = writeln!(
+            out,
+            "rtm will perform these actions ({total} function{} in {accounts} account{}, {regions} region{}; {changes} change{}):",
+            if total == 1 { "" } else { "s" },
+            if accounts == 1 { "" } else { "s" },
+            if regions == 1 { "" } else { "s" },
+            if changes == 1 { "" } else { "s" },
+        );
     } else {
         let _ = writeln!(
             out,
@@ -35,7 +60,20 @@ pub fn plan(plan: &Plan, s: Styler) -> String {
             if changes == 1 { "" } else { "s" },
         );
     }
-    for f in plan.changes() {
+    // Across accounts and regions, changes are grouped under a heading each.
+    let grouped = spread(plan).is_some();
+    let mut changed: Vec<&crate::plan::FunctionPlan> = plan.changes().collect();
+    if grouped {
+        changed.sort_by(|a, b| {
+            (super::account_heading(a), &a.address).cmp(&(super::account_heading(b), &b.address))
+        });
+    }
+    let mut heading = String::new();
+    for f in changed {
+        if grouped && super::account_heading(f) != heading {
+            heading = super::account_heading(f);
+            let _ = write!(out, "\n{}\n", s.bold(&heading));
+        }
         out.push('\n');
         let _ = writeln!(
             out,

@@ -15,6 +15,9 @@ pub fn plan(plan: &Plan) -> String {
                 "function_name": f.function_name,
                 "function_arn": f.function_arn,
                 "qualifier": f.qualifier.to_string(),
+                "account": f.account.as_deref().unwrap_or("default"),
+                "account_id": f.account_id,
+                "region": f.region,
                 "actions": [f.action.as_str()],
                 "attributes": f.attributes.iter().map(|a| {
                     let mut o = json!({
@@ -49,6 +52,7 @@ pub fn plan(plan: &Plan) -> String {
         "config_hash": plan.config_hash,
         "state": { "lineage": plan.state_lineage, "serial": plan.state_serial },
         "region": plan.region,
+        "accounts": plan.accounts,
         "summary": {
             "change": plan.change_count(),
             "no_op": plan.unchanged_count(),

@@ -25,15 +25,36 @@ pub fn plan(plan: &Plan) -> String {
     head.push_str("\n\n");
     let mut body = String::new();
     if changes > 0 {
-        body.push_str("| function | action | changes |\n|---|---|---|\n");
+        // Across accounts and regions, a column says where each function is.
+        let places: std::collections::BTreeSet<(&str, &str)> = plan
+            .functions
+            .iter()
+            .map(|f| (f.account_id.as_str(), f.region.as_str()))
+            .collect();
+        let where_column = places.len() > 1;
+        body.push_str(if where_column {
+            "| function | account / region | action | changes |\n|---|---|---|---|\n"
+        } else {
+            "| function | action | changes |\n|---|---|---|\n"
+        });
         // The table comes first and gets most of the room; a fleet too big
         // for one comment names how many rows it left out.
         let room = MARKDOWN_LIMIT * 3 / 4;
         let mut shown = 0;
         let mut used = chars(&head) + chars(&body);
         for f in plan.changes() {
+            let place = if where_column {
+                format!(
+                    " {} ({}) / {} |",
+                    markdown_escape(f.account.as_deref().unwrap_or("default")),
+                    f.account_id,
+                    f.region
+                )
+            } else {
+                String::new()
+            };
             let row = format!(
-                "| `{}` | ~ update | {} |\n",
+                "| `{}` |{place} ~ update | {} |\n",
                 code_cell(&f.address.to_string()),
                 markdown_escape(&changed_names(f))
             );

@@ -7,6 +7,7 @@ pub mod failure;
 mod human;
 mod json;
 mod markdown;
+pub mod report;
 mod style;
 
 pub use human::plan as human_plan;
@@ -93,6 +94,16 @@ fn steps_line(f: &FunctionPlan) -> String {
         }
     }
     parts.join(" -> ")
+}
+
+/// `account prod (111111111111) / eu-west-1`: where a function is.
+pub fn account_heading(f: &FunctionPlan) -> String {
+    format!(
+        "account {} ({}) / {}",
+        f.account.as_deref().unwrap_or("default"),
+        f.account_id,
+        f.region
+    )
 }
 
 /// Short names of the changed attributes, for summary tables.

@@ -3,14 +3,19 @@
 //! a rollout), phase 2, fault settings, an injected failure for a function's
 //! next update, and call statistics. It must not serve Lambda operations.
 //!
-//! Routes (JSON bodies, PascalCase members like Lambda's):
-//! - `GET /_sim/health` -> `{"Region","Account"}`
+//! Routes (JSON bodies, PascalCase members like Lambda's). `?account=` and
+//! `?region=` narrow the calls about functions and statistics to one
+//! account and/or region; without them they cover every one.
+//! - `GET /_sim/health` -> `{"Region","Account","Regions","Accounts"}` (the defaults, and all served)
 //! - `GET /_sim/runtimes[?Runtime=&Region=&Architecture=]` -> `{"Runtimes":[{Runtime,Region,Architecture,LatestVersion,Versions:[{Name,Number,Arn}]}]}`
 //! - `POST /_sim/runtimes/release` `{"Runtime","Region"?,"Architecture"?}` -> `{"Released":[{Runtime,Region,Architecture,Name,Number,Arn}]}`
-//! - `POST /_sim/rollout/phase2` `{"Runtime"?}` -> `{"Moved":[{FunctionName,Version,From,To}]}`
+//! - `POST /_sim/rollout/phase2[?account=&region=]` `{"Runtime"?}` -> `{"Moved":[{Account,Region,FunctionName,Version,From,To}]}`
 //! - `GET|PUT /_sim/faults` `{"ThrottleRate","ErrorRate","LatencyMs","UpdateDelayMs","Quotas","QuotaScale"}` (PUT: any subset)
-//! - `POST /_sim/faults/fail-next-update` `{"FunctionName","ReasonCode"?,"Reason"?}`
-//! - `GET /_sim/stats` -> `{"Calls":{op:n},"TotalCalls","Throttled","ServiceErrors"}`; `DELETE /_sim/stats` resets them.
+//! - `POST /_sim/faults/fail-next-update[?account=&region=]` `{"FunctionName","ReasonCode"?,"Reason"?}` (default place unless named)
+//! - `POST /_sim/settle` -> `{"Settled":[FunctionName...]}`: every create and update in flight completes now
+//! - `POST /_sim/last-modified[?account=&region=]` `{"FunctionName","LastModified","Qualifier"?}` -> `{"FunctionArn","LastModified"}`: backdates (or sets) a version's `LastModified`, in Lambda's format
+//! - `GET /_sim/requests[?account=&region=]` -> `{"Requests":[{Operation,Method,Path,Query,Body,Account,Region}]}`: the last 10,000 Lambda requests received, oldest first (bodies up to 256 KiB, as JSON); `DELETE` empties it
+//! - `GET /_sim/stats[?account=&region=]` -> `{"Calls":{op:n},"TotalCalls","Throttled","ServiceErrors","Places":[{Account,Region}]}`; `DELETE /_sim/stats[?...]` resets them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,12 +31,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::catalogue::{self, CatalogueKey};
-use super::operations::{catalogue_latest, latest_runtime_version};
-use super::protocol::{ApiError, json_response, parse_body};
-use super::records::{FunctionRecord, InjectedFailure, UpdateRuntimeOn, VersionRecord, now_ms};
-use super::server::Sim;
-
-type Reply = Result<Response, ApiError>;
+use super::emulator::Sim;
+use super::faults::PlaceFilter;
+use super::lookups::{catalogue_latest, existing, latest_runtime_version, not_found};
+use super::names::{NameShape, Place, Qualifier};
+use super::protocol::{ApiError, Reply, json_response, parse_body};
+use super::records::{
+    FunctionRecord, InjectedFailure, UpdateRuntimeOn, VersionRecord, is_last_modified, now_ms,
+};
+use super::settling::settle_all_at;
 
 pub fn router() -> Router<Arc<Sim>> {
     Router::new()
@@ -41,13 +49,47 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/rollout/phase2", post(phase2))
         .route("/faults", get(get_faults).put(put_faults))
         .route("/faults/fail-next-update", post(fail_next_update))
+        .route("/settle", post(settle_now))
+        .route("/last-modified", post(set_last_modified))
         .route("/stats", get(stats).delete(reset_stats))
+        .route("/requests", get(requests).delete(clear_requests))
+}
+
+type Params = Query<HashMap<String, String>>;
+
+/// The account-regions `?account=&region=` name (every one without them).
+fn place_filter(q: &HashMap<String, String>) -> PlaceFilter {
+    PlaceFilter {
+        account: q.get("account").cloned(),
+        region: q.get("region").cloned(),
+    }
+}
+
+/// The one place `?account=&region=` name, the defaults filling the gaps.
+fn one_place(sim: &Sim, q: &HashMap<String, String>) -> Place {
+    let default = sim.default_place();
+    Place {
+        account: q
+            .get("account")
+            .cloned()
+            .unwrap_or_else(|| default.account.clone()),
+        region: q
+            .get("region")
+            .cloned()
+            .unwrap_or_else(|| default.region.clone()),
+    }
 }
 
 async fn health(State(sim): State<Arc<Sim>>) -> Response {
+    let place = sim.default_place();
     json_response(
         StatusCode::OK,
-        &json!({ "Region": sim.place.region, "Account": sim.place.account }),
+        &json!({
+            "Region": place.region,
+            "Account": place.account,
+            "Regions": sim.identities.regions().collect::<Vec<_>>(),
+            "Accounts": sim.identities.accounts(),
+        }),
     )
 }
 
@@ -58,7 +100,7 @@ async fn runtimes(
     let region = q
         .get("Region")
         .cloned()
-        .unwrap_or_else(|| sim.place.region.clone());
+        .unwrap_or_else(|| sim.default_place().region.clone());
     let locked = sim.store.lock();
     let mut out = Vec::new();
     for runtime in catalogue::managed_runtimes() {
@@ -102,13 +144,15 @@ struct ReleaseInput {
 /// in Auto or FunctionUpdate pick it up when they are created or updated.
 async fn release(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
     let input: ReleaseInput = parse_body(&body)?;
-    if !catalogue::is_supported(&input.runtime) {
+    if !catalogue::is_managed(&input.runtime) {
         return Err(ApiError::InvalidParameterValue(format!(
             "{} is not a managed runtime of the catalogue",
             input.runtime
         )));
     }
-    let region = input.region.unwrap_or_else(|| sim.place.region.clone());
+    let region = input
+        .region
+        .unwrap_or_else(|| sim.default_place().region.clone());
     let architectures: Vec<&str> = match &input.architecture {
         Some(a) if catalogue::ARCHITECTURES.contains(&a.as_str()) => vec![a.as_str()],
         Some(a) => {
@@ -147,22 +191,30 @@ struct Phase2Input {
 /// Phase 2: every Auto version (`$LATEST` and published) not yet on the
 /// latest runtime version moves to it. Manual and FunctionUpdate never move
 /// here. RevisionId is unchanged: the function's configuration is not.
-async fn phase2(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
+async fn phase2(State(sim): State<Arc<Sim>>, Query(q): Params, body: Bytes) -> Reply {
     let input: Phase2Input = parse_body(&body)?;
+    let filter = place_filter(&q);
     let mut locked = sim.store.lock();
     let now = now_ms();
     let mut changed = Vec::new();
     let mut moved = Vec::new();
-    for record in locked.memory.functions.values() {
+    let chosen = locked.memory.functions.values().filter(|r| {
+        filter.matches(&Place {
+            account: r.account.clone(),
+            region: r.region.clone(),
+        })
+    });
+    for record in chosen {
         let mut record: FunctionRecord = record.clone();
         let mut touched = record.settle(now);
-        let name = record.name.clone();
+        let (name, region) = (record.name.clone(), record.region.clone());
         let versions = std::iter::once(&mut record.latest).chain(record.versions.values_mut());
         for version in versions {
             if let Some((from, to)) =
-                move_if_auto(&sim, &locked.memory, version, input.runtime.as_deref())
+                move_if_auto(&locked.memory, &region, version, input.runtime.as_deref())
             {
                 moved.push(json!({
+                    "Account": record.account, "Region": region,
                     "FunctionName": name, "Version": version.version, "From": from, "To": to,
                 }));
                 touched = true;
@@ -179,8 +231,8 @@ async fn phase2(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
 }
 
 fn move_if_auto(
-    sim: &Sim,
     memory: &super::store::Memory,
+    region: &str,
     version: &mut VersionRecord,
     only: Option<&str>,
 ) -> Option<(String, String)> {
@@ -192,12 +244,7 @@ fn move_if_auto(
         return None;
     }
     let current = version.runtime_version.as_ref()?;
-    let latest = latest_runtime_version(
-        memory,
-        &sim.place.region,
-        runtime,
-        &version.config.architecture,
-    )?;
+    let latest = latest_runtime_version(memory, region, runtime, &version.config.architecture)?;
     if latest.number <= current.number {
         return None;
     }
@@ -323,7 +370,7 @@ struct FailNextUpdateInput {
     reason: Option<String>,
 }
 
-async fn fail_next_update(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
+async fn fail_next_update(State(sim): State<Arc<Sim>>, Query(q): Params, body: Bytes) -> Reply {
     let input: FailNextUpdateInput = parse_body(&body)?;
     let reason_code = input.reason_code.unwrap_or_else(|| "InternalError".into());
     if !REASON_CODES.contains(&reason_code.as_str()) {
@@ -332,16 +379,13 @@ async fn fail_next_update(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
             REASON_CODES.join(", ")
         )));
     }
-    let f = sim.place.parse(
-        &input.function_name,
-        None,
-        super::names::NameShape::Namespaced,
-    )?;
+    let place = one_place(&sim, &q);
+    let f = place.parse(&input.function_name, None, NameShape::Namespaced)?;
     let reason = input.reason.unwrap_or_else(|| {
         format!("The function update failed ({reason_code}, injected by the emulator).")
     });
     sim.inject_failure(
-        f.name.clone(),
+        place.key(&f.name),
         InjectedFailure {
             reason_code: reason_code.clone(),
             reason,
@@ -353,15 +397,94 @@ async fn fail_next_update(State(sim): State<Arc<Sim>>, body: Bytes) -> Reply {
     ))
 }
 
-async fn stats(State(sim): State<Arc<Sim>>) -> Response {
-    let s = sim.gate.stats();
-    json_response(
-        StatusCode::OK,
-        &serde_json::to_value(s).unwrap_or_else(|_| json!({})),
-    )
+/// Completes every create and update in flight now, as if its time had
+/// come: a test can hold an update InProgress as long as it needs, then end
+/// it without waiting.
+async fn settle_now(State(sim): State<Arc<Sim>>) -> Reply {
+    let names = settle_all_at(&mut sim.store.lock(), u64::MAX)?;
+    Ok(json_response(StatusCode::OK, &json!({ "Settled": names })))
 }
 
-async fn reset_stats(State(sim): State<Arc<Sim>>) -> Response {
-    sim.gate.reset_stats();
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct LastModifiedInput {
+    function_name: String,
+    last_modified: String,
+    qualifier: Option<String>,
+}
+
+/// Sets the `LastModified` of `$LATEST` or a published version, as if it
+/// had last changed then (RevisionId and everything else stay), so that
+/// staleness can be tested without waiting.
+async fn set_last_modified(State(sim): State<Arc<Sim>>, Query(q): Params, body: Bytes) -> Reply {
+    let input: LastModifiedInput = parse_body(&body)?;
+    if !is_last_modified(&input.last_modified) {
+        return Err(ApiError::InvalidParameterValue(format!(
+            "LastModified {} is not Lambda's format, e.g. 2026-01-01T00:00:00.000+0000",
+            input.last_modified
+        )));
+    }
+    let place = one_place(&sim, &q);
+    let f = place.parse(
+        &input.function_name,
+        input.qualifier.as_deref(),
+        NameShape::Namespaced,
+    )?;
+    let mut locked = sim.store.lock();
+    let mut record = existing(&place, &mut locked, &f)?;
+    let version = match Qualifier::of(f.qualifier.as_deref()) {
+        Qualifier::Latest => &mut record.latest,
+        Qualifier::Version(n) => record
+            .versions
+            .get_mut(&n)
+            .ok_or_else(|| not_found(&place, &f))?,
+        Qualifier::Alias(_) => {
+            return Err(ApiError::InvalidParameterValue(
+                "LastModified belongs to $LATEST or a version number, not an alias".into(),
+            ));
+        }
+    };
+    version.last_modified = input.last_modified.clone();
+    locked
+        .put_function(record)
+        .map_err(|e| ApiError::Service(e.to_string()))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "FunctionArn": place.arn_of(&f), "LastModified": input.last_modified }),
+    ))
+}
+
+async fn stats(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {
+    let filter = place_filter(&q);
+    let mut body = serde_json::to_value(sim.gate.stats(&filter)).unwrap_or_else(|_| json!({}));
+    let places: Vec<Value> = sim
+        .gate
+        .places()
+        .into_iter()
+        .filter(|p| filter.matches(p))
+        .map(|p| json!({ "Account": p.account, "Region": p.region }))
+        .collect();
+    body["Places"] = places.into();
+    json_response(StatusCode::OK, &body)
+}
+
+async fn requests(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {
+    let filter = place_filter(&q);
+    let list = sim.requests(|e| {
+        filter.matches(&Place {
+            account: e.account.clone(),
+            region: e.region.clone(),
+        })
+    });
+    json_response(StatusCode::OK, &json!({ "Requests": list }))
+}
+
+async fn clear_requests(State(sim): State<Arc<Sim>>) -> Response {
+    sim.clear_requests();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn reset_stats(State(sim): State<Arc<Sim>>, Query(q): Params) -> Response {
+    sim.gate.reset_stats(&place_filter(&q));
     StatusCode::NO_CONTENT.into_response()
 }

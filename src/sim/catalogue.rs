@@ -185,9 +185,26 @@ pub const RUNTIME_ENUM: &[&str] = &[
 /// The architectures Lambda offers.
 pub const ARCHITECTURES: &[&str] = &["x86_64", "arm64"];
 
+/// Managed runtimes past their deprecation whose "block function create"
+/// and "block function update" dates the emulator takes as passed:
+/// python3.9 (deprecated 2025-12-15) and nodejs18.x (deprecated 2025-09-01).
+/// Lambda blocks creates, then updates, some months after a deprecation,
+/// and has moved those dates before (docs.aws.amazon.com/lambda/latest/dg/
+/// lambda-runtimes.html, the deprecated runtimes table); the emulator is a
+/// fixed model, not a calendar, so both behaviours can be tested: functions
+/// already on them keep their runtime versions, reads and runtime
+/// management, but no function can be created or updated *to* them.
+const BLOCKED: &[&str] = &["python3.9", "nodejs18.x"];
+
+/// Whether the catalogue has runtime versions of `runtime`: functions on it
+/// can exist (seeds may create them, deprecated or not).
+pub fn is_managed(runtime: &str) -> bool {
+    MANAGED.iter().any(|m| m.runtime == runtime)
+}
+
 /// Whether Lambda still lets functions be created or updated with `runtime`.
 pub fn is_supported(runtime: &str) -> bool {
-    MANAGED.iter().any(|m| m.runtime == runtime)
+    is_managed(runtime) && !BLOCKED.contains(&runtime)
 }
 
 /// The names of every managed runtime, in catalogue order.
@@ -307,5 +324,9 @@ mod tests {
             assert!(RUNTIME_ENUM.contains(&r), "{r}");
         }
         assert!(!is_supported("python3.8"));
+        assert!(is_managed("python3.9") && !is_supported("python3.9"));
+        for blocked in BLOCKED {
+            assert!(is_managed(blocked), "{blocked}");
+        }
     }
 }

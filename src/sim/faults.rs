@@ -1,9 +1,10 @@
 //! What stands between a Lambda request and its operation: call counting per
-//! operation, injected latency, Lambda's control-plane quotas (token buckets:
-//! GetFunction 100/s, every other operation one shared 15/s bucket), and
-//! random throttling or service errors. It must not look at function data.
+//! operation, injected latency, Lambda's control-plane quotas (token buckets
+//! per account and region, as Lambda's quotas are: GetFunction 100/s, every
+//! other operation one shared 15/s bucket), and random throttling or
+//! service errors. It must not look at function data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
+use super::names::Place;
 use super::protocol::ApiError;
 
 /// The settings the admin API may change while the server runs.
@@ -84,7 +86,7 @@ impl Bucket {
 }
 
 /// Counters for `GET /_sim/stats`.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Stats {
     /// Calls per operation, including the throttled and failed ones.
@@ -96,11 +98,37 @@ pub struct Stats {
     pub service_errors: u64,
 }
 
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        for (op, n) in &other.calls {
+            *self.calls.entry(op.clone()).or_default() += n;
+        }
+        self.total_calls += other.total_calls;
+        self.throttled += other.throttled;
+        self.service_errors += other.service_errors;
+    }
+}
+
+/// Which account-regions a stats call is about: `None` matches every one.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceFilter {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl PlaceFilter {
+    pub fn matches(&self, place: &Place) -> bool {
+        self.account.as_ref().is_none_or(|a| *a == place.account)
+            && self.region.as_ref().is_none_or(|r| *r == place.region)
+    }
+}
+
 /// The gate every Lambda request passes.
 pub struct Gate {
     settings: Mutex<Settings>,
-    buckets: Mutex<(Bucket, Bucket)>,
-    stats: Mutex<Stats>,
+    /// (GetFunction, everything else) per account and region.
+    buckets: Mutex<HashMap<Place, (Bucket, Bucket)>>,
+    stats: Mutex<HashMap<Place, Stats>>,
     /// Draws the injected faults; seeded, a run's faults are reproducible.
     rng: Mutex<StdRng>,
 }
@@ -111,14 +139,10 @@ impl Gate {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
         };
-        let scale = settings.quota_scale;
         Gate {
-            buckets: Mutex::new((
-                Bucket::new(GET_FUNCTION_RATE * scale),
-                Bucket::new(CONTROL_PLANE_RATE * scale),
-            )),
+            buckets: Mutex::new(HashMap::new()),
             settings: Mutex::new(settings),
-            stats: Mutex::new(Stats::default()),
+            stats: Mutex::new(HashMap::new()),
             rng: Mutex::new(rng),
         }
     }
@@ -134,22 +158,46 @@ impl Gate {
         *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
     }
 
-    pub fn stats(&self) -> Stats {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The counters of the account-regions `filter` matches, added up.
+    pub fn stats(&self, filter: &PlaceFilter) -> Stats {
+        let mut out = Stats::default();
+        for (place, s) in self.stats.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            if filter.matches(place) {
+                out.add(s);
+            }
+        }
+        out
     }
 
-    pub fn reset_stats(&self) {
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Stats::default();
+    /// The account-regions that have been called, in order.
+    pub fn places(&self) -> Vec<Place> {
+        let mut out: Vec<Place> = self
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        out.sort();
+        out
     }
 
-    fn count(&self, f: impl FnOnce(&mut Stats)) {
-        f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+    pub fn reset_stats(&self, filter: &PlaceFilter) {
+        self.stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|place, _| !filter.matches(place));
+    }
+
+    fn count(&self, place: &Place, f: impl FnOnce(&mut Stats)) {
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        f(stats.entry(place.clone()).or_default());
     }
 
     /// Counts the call, waits the injected latency, and decides whether the
     /// request is throttled or fails before reaching its operation.
-    pub async fn admit(&self, operation: &str) -> Result<(), ApiError> {
-        self.count(|s| {
+    pub async fn admit(&self, operation: &str, place: &Place) -> Result<(), ApiError> {
+        self.count(place, |s| {
             *s.calls.entry(operation.to_owned()).or_default() += 1;
             s.total_calls += 1;
         });
@@ -159,15 +207,22 @@ impl Gate {
         }
         if settings.quotas {
             let taken = {
+                let (get, rest) = (
+                    GET_FUNCTION_RATE * settings.quota_scale,
+                    CONTROL_PLANE_RATE * settings.quota_scale,
+                );
                 let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+                let pair = buckets
+                    .entry(place.clone())
+                    .or_insert_with(|| (Bucket::new(get), Bucket::new(rest)));
                 if operation == "GetFunction" {
-                    buckets.0.take(GET_FUNCTION_RATE * settings.quota_scale)
+                    pair.0.take(get)
                 } else {
-                    buckets.1.take(CONTROL_PLANE_RATE * settings.quota_scale)
+                    pair.1.take(rest)
                 }
             };
             if let Err(wait) = taken {
-                self.count(|s| s.throttled += 1);
+                self.count(place, |s| s.throttled += 1);
                 return Err(ApiError::TooManyRequests {
                     retry_after_seconds: wait.ceil().max(1.0) as u64,
                 });
@@ -181,13 +236,13 @@ impl Gate {
             )
         };
         if throttle {
-            self.count(|s| s.throttled += 1);
+            self.count(place, |s| s.throttled += 1);
             return Err(ApiError::TooManyRequests {
                 retry_after_seconds: 1,
             });
         }
         if error {
-            self.count(|s| s.service_errors += 1);
+            self.count(place, |s| s.service_errors += 1);
             return Err(ApiError::Service(
                 "An internal error occurred (injected by the emulator).".into(),
             ));

@@ -1,29 +1,51 @@
 //! The Lambda control-plane emulator: a faithful HTTP server for the slice of
-//! Lambda's REST-JSON API rtm talks to (functions, versions, aliases, runtime
-//! management, runtime version rollouts, quotas and faults), with its data in
+//! Lambda's REST-JSON API rtm talks to (functions, versions, aliases, tags,
+//! runtime management, runtime version rollouts, quotas and faults) in many
+//! accounts and regions, with the STS calls that reach them, and its data in
 //! sled. It runs as `rtm sim serve` or in-process (`start`). It imports
 //! nothing from the rest of the crate, so the emulator and rtm's client side
 //! cannot agree by accident; it never prints (the CLI does).
 //!
-//! Layout: `server` (routes, middleware) -> `operations` (one async function
-//! per Lambda operation) and `admin` (`/_sim/`); `protocol` is the one place
-//! errors become responses; `names`, `catalogue`, `records`, `responses` hold
-//! Lambda's rules and shapes; `store` is storage only; `faults` is the gate
-//! of quotas, latency and injected errors; `seed` fills an empty store.
+//! Layout: `server` (routes, middleware) -> the operations, one async
+//! function each, in `functions`, `versions`, `runtime_management` and
+//! `tags`, STS in `sts`, and `admin` (`/_sim/`); they share `emulator::Sim`
+//! (store, identities, gate). `identity` tells a request's account and
+//! region from its credentials.
+//! Requests are read by `inputs` (bodies checked by `shapes` against
+//! `request_shapes`, botocore's model written out), lists paged by `paging`,
+//! functions found by `lookups` after `settling` has completed what time has
+//! completed; `protocol` is the one place errors become responses; `names`,
+//! `catalogue`, `records`, `responses` hold Lambda's rules and shapes;
+//! `store` is storage only; `faults` is the gate of quotas, latency and
+//! injected errors; `seed` fills an empty store. No file imports another
+//! that imports it back.
 
 mod admin;
 mod catalogue;
+mod emulator;
 mod faults;
+mod functions;
+mod identity;
+mod inputs;
+mod lookups;
 mod names;
-mod operations;
+mod paging;
 mod protocol;
 mod records;
+mod request_shapes;
 mod responses;
+mod runtime_management;
 mod seed;
 mod server;
+mod settling;
+mod shapes;
 mod store;
+mod sts;
+mod tags;
+mod versions;
 
 pub use faults::Settings;
+pub use identity::GUIDE_REGIONS;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,8 +76,18 @@ pub struct SimConfig {
     pub data_dir: Option<PathBuf>,
     /// A seed file applied when the data store is empty.
     pub seed: Option<PathBuf>,
+    /// The default region: unsigned requests are served here (and see
+    /// `identity` for requests signed for us-east-1 with unknown keys).
     pub region: String,
+    /// The default account: any access key not in `accounts` is its.
     pub account: String,
+    /// Access keys of other accounts (`rtm sim serve --account ACCOUNT=KEY`).
+    pub accounts: Vec<AccountKey>,
+    /// The regions served; `None` serves the runtime-updates guide's list.
+    /// `region` is always served.
+    pub regions: Option<Vec<String>>,
+    /// STS AssumeRole into a role of any account, not only of known ones.
+    pub trust_any_account: bool,
     /// Latency, update delay, quotas and injected faults (the admin API can
     /// change them while the server runs).
     pub settings: Settings,
@@ -71,10 +103,20 @@ impl Default for SimConfig {
             seed: None,
             region: "us-east-1".into(),
             account: "123456789012".into(),
+            accounts: Vec::new(),
+            regions: None,
+            trust_any_account: false,
             settings: Settings::default(),
             fault_seed: None,
         }
     }
+}
+
+/// An access key of an account other than the default one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountKey {
+    pub account: String,
+    pub access_key: String,
 }
 
 /// A running emulator. Dropping it without `shutdown` leaves the server
@@ -107,19 +149,16 @@ impl SimHandle {
 /// Opens the store (seeding it on first use), binds, and serves on the
 /// current tokio runtime.
 pub async fn start(cfg: SimConfig) -> Result<SimHandle, Error> {
-    let store = store::Store::open(cfg.data_dir.as_deref())?;
+    let identities = identities(&cfg)?;
+    let store = store::Store::open(cfg.data_dir.as_deref(), &cfg.account, &cfg.region)?;
     if let Some(path) = &cfg.seed
         && store.is_empty()
     {
-        apply_seed(&store, path, &cfg)?;
+        apply_seed(&store, path, &cfg, &identities)?;
     }
-    let place = names::Place {
-        region: cfg.region.clone(),
-        account: cfg.account.clone(),
-    };
-    let sim = Arc::new(server::Sim::new(
+    let sim = Arc::new(emulator::Sim::new(
         store,
-        place,
+        identities,
         cfg.settings.clone(),
         cfg.fault_seed,
     ));
@@ -151,7 +190,71 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, Error> {
     })
 }
 
-fn apply_seed(store: &store::Store, path: &std::path::Path, cfg: &SimConfig) -> Result<(), Error> {
+/// Who the emulator knows and where it serves, checked.
+fn identities(cfg: &SimConfig) -> Result<identity::Identities, Error> {
+    let is_account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+    let is_region = |r: &str| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 3
+            && parts[0].len() == 2
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+            && parts
+                .last()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    for account in std::iter::once(&cfg.account).chain(cfg.accounts.iter().map(|k| &k.account)) {
+        if !is_account(account) {
+            return Err(Error::Start(format!(
+                "{account} is not a 12-digit account id"
+            )));
+        }
+    }
+    if let Some(k) = cfg.accounts.iter().find(|k| k.access_key.is_empty()) {
+        return Err(Error::Start(format!(
+            "account {} has an empty access key",
+            k.account
+        )));
+    }
+    let regions: Vec<String> = match &cfg.regions {
+        Some(r) => r.clone(),
+        None => identity::GUIDE_REGIONS
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect(),
+    };
+    for region in std::iter::once(&cfg.region).chain(&regions) {
+        if !is_region(region) {
+            return Err(Error::Start(format!(
+                "{region} is not a region name (like us-east-1)"
+            )));
+        }
+    }
+    let keys: Vec<(String, String)> = cfg
+        .accounts
+        .iter()
+        .map(|k| (k.account.clone(), k.access_key.clone()))
+        .collect();
+    Ok(identity::Identities::new(
+        names::Place {
+            region: cfg.region.clone(),
+            account: cfg.account.clone(),
+        },
+        &keys,
+        &regions,
+        cfg.trust_any_account,
+    ))
+}
+
+fn apply_seed(
+    store: &store::Store,
+    path: &std::path::Path,
+    cfg: &SimConfig,
+    identities: &identity::Identities,
+) -> Result<(), Error> {
     let seed_error = |message: String| Error::Seed {
         path: path.to_owned(),
         message,
@@ -159,9 +262,13 @@ fn apply_seed(store: &store::Store, path: &std::path::Path, cfg: &SimConfig) -> 
     let text = std::fs::read_to_string(path).map_err(|e| seed_error(e.to_string()))?;
     let parsed: seed::Seed = serde_json::from_str(&text).map_err(|e| seed_error(e.to_string()))?;
     let mut locked = store.lock();
-    let records = seed::records(parsed, &cfg.region, &cfg.account, |key| {
-        operations::catalogue_latest(&locked.memory, key)
-    })
+    let records = seed::records(
+        parsed,
+        &cfg.region,
+        &cfg.account,
+        |region| identities.serves(region),
+        |key| lookups::catalogue_latest(&locked.memory, key),
+    )
     .map_err(seed_error)?;
     locked.put_functions(records)?;
     Ok(())

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::protocol::{ApiError, Violations};
+use super::records::FunctionKey;
 
 /// The model's `FunctionName` pattern (Create, UpdateFunctionConfiguration,
 /// PublishVersion, aliases), as AWS prints it in messages.
@@ -57,15 +58,25 @@ pub struct FunctionRef {
     pub bare: bool,
 }
 
-/// Where the emulated account lives; used for ARNs and for the region and
-/// account checks.
-#[derive(Debug, Clone)]
+/// The account and region a request is served in (from its credentials and
+/// signature); used for ARNs, for the region and account checks of names,
+/// and to find functions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Place {
     pub region: String,
     pub account: String,
 }
 
 impl Place {
+    /// The key of the function `name` in this place.
+    pub fn key(&self, name: &str) -> FunctionKey {
+        FunctionKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            name: name.to_owned(),
+        }
+    }
+
     pub fn function_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{name}",

@@ -7,6 +7,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+/// What an operation's handler returns.
+pub type Reply = Result<Response, ApiError>;
+
 /// Every error the emulator answers with, by the code Lambda uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -21,6 +24,12 @@ pub enum ApiError {
         retry_after_seconds: u64,
     },
     Service(String),
+    /// A code-signing configuration that does not exist (the emulator serves none).
+    CodeSigningConfigNotFound(String),
+    /// A request signed for a region the emulator does not serve.
+    InvalidSignature(String),
+    /// Credentials the emulator's STS issued, past their expiration.
+    ExpiredToken,
     /// Another account's ARN: Lambda answers 403 with no message.
     AccessDenied,
     /// A body over the operation's limit. Lambda answers 413 with the type
@@ -49,6 +58,9 @@ impl ApiError {
             ApiError::PreconditionFailed => "PreconditionFailedException",
             ApiError::TooManyRequests { .. } => "TooManyRequestsException",
             ApiError::Service(_) => "ServiceException",
+            ApiError::CodeSigningConfigNotFound(_) => "CodeSigningConfigNotFoundException",
+            ApiError::InvalidSignature(_) => "InvalidSignatureException",
+            ApiError::ExpiredToken => "ExpiredTokenException",
             ApiError::AccessDenied => "AccessDeniedException",
             ApiError::RequestTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::NotImplemented { .. } => "NotImplementedException",
@@ -59,12 +71,16 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::InvalidParameterValue(_) | ApiError::Validation(_) => StatusCode::BAD_REQUEST,
-            ApiError::ResourceNotFound(_) | ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
+            ApiError::ResourceNotFound(_)
+            | ApiError::CodeSigningConfigNotFound(_)
+            | ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
             ApiError::ResourceConflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::AccessDenied => StatusCode::FORBIDDEN,
+            ApiError::AccessDenied | ApiError::InvalidSignature(_) | ApiError::ExpiredToken => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
         }
@@ -75,10 +91,15 @@ impl ApiError {
             ApiError::InvalidParameterValue(m)
             | ApiError::Validation(m)
             | ApiError::ResourceNotFound(m)
+            | ApiError::CodeSigningConfigNotFound(m)
             | ApiError::ResourceConflict(m)
             | ApiError::Service(m)
             | ApiError::RequestTooLarge(m)
+            | ApiError::InvalidSignature(m)
             | ApiError::UnknownOperation(m) => Some(m.clone()),
+            ApiError::ExpiredToken => {
+                Some("The security token included in the request is expired".to_owned())
+            }
             ApiError::PreconditionFailed => Some(PRECONDITION_FAILED_MESSAGE.to_owned()),
             ApiError::TooManyRequests { .. } => Some("Rate exceeded".to_owned()),
             ApiError::AccessDenied => None,
@@ -92,6 +113,7 @@ impl ApiError {
     fn message_key(&self) -> &'static str {
         match self {
             ApiError::ResourceNotFound(_)
+            | ApiError::CodeSigningConfigNotFound(_)
             | ApiError::Service(_)
             | ApiError::AccessDenied
             | ApiError::NotImplemented { .. }
@@ -165,6 +187,13 @@ impl Violations {
         ));
     }
 
+    /// A violation by a sensitive value, which AWS never echoes.
+    pub fn add_unshown(&mut self, member: &str, constraint: &str) {
+        self.0.push(format!(
+            "Value at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
     pub fn add_null(&mut self, member: &str) {
         self.0.push(format!(
             "Value null at '{member}' failed to satisfy constraint: Member must not be null"
@@ -191,22 +220,6 @@ impl Violations {
         }
     }
 
-    pub fn range(&mut self, value: i64, member: &str, min: i64, max: i64) {
-        if value < min {
-            self.add(
-                &value.to_string(),
-                member,
-                &format!("Member must have value greater than or equal to {min}"),
-            );
-        } else if value > max {
-            self.add(
-                &value.to_string(),
-                member,
-                &format!("Member must have value less than or equal to {max}"),
-            );
-        }
-    }
-
     pub fn pattern(&mut self, value: &str, member: &str, re: &regex::Regex, shown: &str) {
         if !re.is_match(value) {
             self.add(
@@ -217,30 +230,22 @@ impl Violations {
         }
     }
 
-    pub fn one_of(&mut self, value: &str, member: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            self.add(
-                value,
-                member,
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    allowed.join(", ")
-                ),
-            );
+    /// AWS's text for the violations: `N validation error(s) detected: ...`.
+    pub fn into_message(self) -> Option<String> {
+        match self.0.len() {
+            0 => None,
+            1 => Some(format!("1 validation error detected: {}", self.0[0])),
+            n => Some(format!(
+                "{n} validation errors detected: {}",
+                self.0.join("; ")
+            )),
         }
     }
 
     pub fn into_result(self) -> Result<(), ApiError> {
-        match self.0.len() {
-            0 => Ok(()),
-            1 => Err(ApiError::Validation(format!(
-                "1 validation error detected: {}",
-                self.0[0]
-            ))),
-            n => Err(ApiError::Validation(format!(
-                "{n} validation errors detected: {}",
-                self.0.join("; ")
-            ))),
+        match self.into_message() {
+            None => Ok(()),
+            Some(m) => Err(ApiError::Validation(m)),
         }
     }
 }

@@ -25,9 +25,117 @@ pub struct Config {
     pub tracing_mode: String,
     pub layers: Vec<String>,
     pub kms_key_arn: Option<String>,
-    /// Settings passed through as given: VpcConfig, DeadLetterConfig,
-    /// FileSystemConfigs, ImageConfig, SnapStart, LoggingConfig.
-    pub passthrough: BTreeMap<String, serde_json::Value>,
+    /// The structured settings. Stores written before they were typed hold
+    /// them, in the same JSON, under `passthrough`.
+    #[serde(default, alias = "passthrough")]
+    pub nested: NestedSettings,
+}
+
+/// The structured settings of a version, typed as Lambda's model types
+/// them; in JSON (as requests send them and sled keeps them) they use
+/// Lambda's member names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NestedSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_system_configs: Vec<FileSystemConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_config: Option<ImageConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snap_start: Option<SnapStart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<LoggingConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durable_config: Option<DurableConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenancy_config: Option<TenancyConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcConfig {
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_allowed_for_dual_stack: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FileSystemConfig {
+    // Required by the shape: a body without them never gets this far.
+    #[serde(default)]
+    pub arn: String,
+    #[serde(default)]
+    pub local_mount_path: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapStart {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DurableConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_period_in_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_timeout: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TenancyConfig {
+    #[serde(default)]
+    pub tenant_isolation_mode: String,
+}
+
+/// An alias's weighted routing: extra version number -> weight (0..1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoutingConfig {
+    #[serde(default)]
+    pub additional_version_weights: BTreeMap<String, f64>,
 }
 
 impl Config {
@@ -47,7 +155,7 @@ impl Config {
             tracing_mode: "PassThrough".into(),
             layers: Vec::new(),
             kms_key_arn: None,
-            passthrough: BTreeMap::new(),
+            nested: NestedSettings::default(),
         }
     }
 }
@@ -73,8 +181,6 @@ pub enum UpdateRuntimeOn {
 }
 
 impl UpdateRuntimeOn {
-    pub const VALUES: &[&str] = &["Auto", "Manual", "FunctionUpdate"];
-
     pub fn as_str(self) -> &'static str {
         match self {
             UpdateRuntimeOn::Auto => "Auto",
@@ -151,7 +257,8 @@ pub struct AliasRecord {
     pub name: String,
     pub function_version: String,
     pub description: String,
-    pub routing_config: Option<serde_json::Value>,
+    /// Stored, as Lambda's JSON, since before it was typed.
+    pub routing_config: Option<RoutingConfig>,
     pub revision_id: String,
 }
 
@@ -177,8 +284,23 @@ pub struct InjectedFailure {
     pub reason: String,
 }
 
+/// Where a function lives and its name: functions of one name in two
+/// accounts or regions are two functions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FunctionKey {
+    pub account: String,
+    pub region: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionRecord {
+    /// The account and region it lives in; empty in stores written before
+    /// the emulator served many (the store fills in its default place).
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub region: String,
     pub name: String,
     pub latest: VersionRecord,
     pub versions: BTreeMap<u64, VersionRecord>,
@@ -190,6 +312,14 @@ pub struct FunctionRecord {
 }
 
 impl FunctionRecord {
+    pub fn key(&self) -> FunctionKey {
+        FunctionKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            name: self.name.clone(),
+        }
+    }
+
     /// Completes an in-flight change whose time has come. Returns whether
     /// anything changed (so the caller persists it).
     pub fn settle(&mut self, now_ms: u64) -> bool {
@@ -259,4 +389,35 @@ pub fn last_modified_now() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%S%.3f+0000")
         .to_string()
+}
+
+/// Whether `s` is a `LastModified` in Lambda's format
+/// (`2026-01-01T00:00:00.000+0000`) naming a real date and time.
+pub fn is_last_modified(s: &str) -> bool {
+    s.is_ascii()
+        && s.len() == 28
+        && s.ends_with("+0000")
+        && s.as_bytes().get(19) == Some(&b'.')
+        && s[20..23].bytes().all(|b| b.is_ascii_digit())
+        && jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", &s[..19]).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_modified_is_lambdas_format_and_a_real_time() {
+        assert!(is_last_modified("2026-01-01T00:00:00.000+0000"));
+        assert!(is_last_modified(&last_modified_now()));
+        for bad in [
+            "2026-01-01T00:00:00+0000",
+            "2026-02-30T00:00:00.000+0000",
+            "2026-01-01T00:00:00.000Z",
+            "2026-01-01T00:00:00.000+00:00",
+            "2026-01-01T00:00:00.0é0+000",
+        ] {
+            assert!(!is_last_modified(bad), "{bad}");
+        }
+    }
 }

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use super::names::Place;
-use super::records::{AliasRecord, FunctionRecord, UpdateRuntimeOn, VersionRecord};
+use super::records::{
+    AliasRecord, FunctionRecord, LoggingConfig, UpdateRuntimeOn, VersionRecord, VpcConfig,
+};
 
 /// Where a FunctionConfiguration appears: list items leave out the state
 /// fields and RuntimeVersionConfig, as Lambda's list operations do.
@@ -84,33 +86,47 @@ pub fn configuration(
         "EphemeralStorage".into(),
         json!({ "Size": c.ephemeral_storage }),
     );
-    let snap_apply = c
-        .passthrough
-        .get("SnapStart")
-        .and_then(|s| s.get("ApplyOn"))
-        .and_then(Value::as_str)
+    let n = &c.nested;
+    let snap_apply = n
+        .snap_start
+        .as_ref()
+        .and_then(|s| s.apply_on.as_deref())
         .unwrap_or("None");
     m.insert(
         "SnapStart".into(),
         json!({ "ApplyOn": snap_apply, "OptimizationStatus": "Off" }),
     );
-    let mut logging =
-        json!({ "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", function.name) });
-    if let (Some(Value::Object(given)), Some(l)) =
-        (c.passthrough.get("LoggingConfig"), logging.as_object_mut())
+    // Lambda's defaults, with what was given over them.
+    let given = n.logging_config.clone().unwrap_or_default();
+    let logging = LoggingConfig {
+        log_format: given.log_format.or_else(|| Some("Text".into())),
+        log_group: given
+            .log_group
+            .or_else(|| Some(format!("/aws/lambda/{}", function.name))),
+        ..given
+    };
+    m.insert("LoggingConfig".into(), json!(logging));
+    if let Some(vpc) = &n.vpc_config {
+        m.insert("VpcConfig".into(), vpc_config(vpc));
+    }
+    if let Some(arn) = n
+        .dead_letter_config
+        .as_ref()
+        .and_then(|d| d.target_arn.as_ref())
     {
-        for (k, v) in given {
-            l.insert(k.clone(), v.clone());
-        }
+        m.insert("DeadLetterConfig".into(), json!({ "TargetArn": arn }));
     }
-    m.insert("LoggingConfig".into(), logging);
-    for key in ["VpcConfig", "DeadLetterConfig", "FileSystemConfigs"] {
-        if let Some(v) = c.passthrough.get(key) {
-            m.insert(key.into(), v.clone());
-        }
+    if !n.file_system_configs.is_empty() {
+        m.insert("FileSystemConfigs".into(), json!(n.file_system_configs));
     }
-    if let Some(v) = c.passthrough.get("ImageConfig") {
-        m.insert("ImageConfigResponse".into(), json!({ "ImageConfig": v }));
+    if let Some(ic) = &n.image_config {
+        m.insert("ImageConfigResponse".into(), json!({ "ImageConfig": ic }));
+    }
+    if let Some(d) = &n.durable_config {
+        m.insert("DurableConfig".into(), json!(d));
+    }
+    if let Some(t) = &n.tenancy_config {
+        m.insert("TenancyConfig".into(), json!(t));
     }
     if view == View::Full
         && let Some(rv) = &version.runtime_version
@@ -121,6 +137,22 @@ pub fn configuration(
         );
     }
     Value::Object(m)
+}
+
+/// VpcConfigResponse: what was given, with the VPC the subnets are in (the
+/// emulator derives a stable id from the first subnet; none without subnets).
+fn vpc_config(vpc: &VpcConfig) -> Value {
+    let vpc_id = vpc.subnet_ids.first().map_or_else(String::new, |subnet| {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(subnet.as_bytes()));
+        format!("vpc-{}", &digest[..17])
+    });
+    json!({
+        "SubnetIds": vpc.subnet_ids,
+        "SecurityGroupIds": vpc.security_group_ids,
+        "VpcId": vpc_id,
+        "Ipv6AllowedForDualStack": vpc.ipv6_allowed_for_dual_stack.unwrap_or(false),
+    })
 }
 
 /// GetFunction's `Code` member.
@@ -170,7 +202,7 @@ pub fn alias(place: &Place, function: &FunctionRecord, alias: &AliasRecord) -> V
     );
     m.insert("Description".into(), alias.description.clone().into());
     if let Some(r) = &alias.routing_config {
-        m.insert("RoutingConfig".into(), r.clone());
+        m.insert("RoutingConfig".into(), json!(r));
     }
     m.insert("RevisionId".into(), alias.revision_id.clone().into());
     Value::Object(m)

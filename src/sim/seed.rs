@@ -7,19 +7,25 @@
 //! ```json
 //! { "Functions": [ {
 //!     "FunctionName": "orders", "Count": 1,
+//!     "Account": "123456789012", "Region": "us-east-1",
 //!     "Runtime": "python3.12", "Handler": "app.handler",
 //!     "Role": "arn:aws:iam::123456789012:role/lambda-role",
 //!     "MemorySize": 128, "Timeout": 3, "Description": "",
 //!     "Environment": { "STAGE": "prod" }, "Architecture": "x86_64",
 //!     "PackageType": "Zip", "ImageUri": null, "Tags": {},
 //!     "UpdateRuntimeOn": "Auto", "RuntimeVersion": "python:3.12.v15",
-//!     "PublishedVersions": 2 } ] }
+//!     "PublishedVersions": 2, "LastModified": "2026-01-01T00:00:00.000+0000" } ] }
 //! ```
+//! `Account` and `Region` default to the emulator's default account and
+//! region (123456789012 and us-east-1 unless `--account`/`--region` say
+//! otherwise); the region must be one the emulator serves.
 //! `Count` > 1 makes `name-001` .. `name-NNN`. `RuntimeVersion` (a name like
 //! `python:3.12.v15`, or a runtime version ARN) is the version the function
 //! runs, and the pin when `UpdateRuntimeOn` is Manual (required then);
 //! otherwise it runs the latest. `PublishedVersions` snapshots of `$LATEST`
 //! are published (1..N), each in Auto on the same runtime version.
+//! `LastModified` (Lambda's format) is when `$LATEST` and those versions were
+//! last changed, so that a fleet can start stale; default: now.
 
 use std::collections::BTreeMap;
 
@@ -30,7 +36,7 @@ use sha2::{Digest, Sha256};
 use super::catalogue::{self, CatalogueKey};
 use super::records::{
     Code, Config, FunctionRecord, LastUpdate, RuntimeManagement, UpdateRuntimeOn, VersionRecord,
-    last_modified_now, new_revision_id,
+    is_last_modified, last_modified_now, new_revision_id,
 };
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +49,8 @@ pub struct Seed {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct SeedFunction {
     pub function_name: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
     pub count: Option<u32>,
     pub runtime: Option<String>,
     pub handler: Option<String>,
@@ -58,6 +66,7 @@ pub struct SeedFunction {
     pub update_runtime_on: Option<String>,
     pub runtime_version: Option<String>,
     pub published_versions: Option<u64>,
+    pub last_modified: Option<String>,
 }
 
 /// Builds the records a seed describes; `latest` gives the latest version
@@ -66,10 +75,25 @@ pub fn records(
     seed: Seed,
     region: &str,
     account: &str,
+    serves: impl Fn(&str) -> bool,
     latest: impl Fn(&CatalogueKey) -> Option<u32>,
 ) -> Result<Vec<FunctionRecord>, String> {
     let mut out = Vec::new();
     for f in seed.functions {
+        let account = f.account.as_deref().unwrap_or(account);
+        let region = f.region.as_deref().unwrap_or(region);
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "{}: Account {account} is not a 12-digit account id",
+                f.function_name
+            ));
+        }
+        if !serves(region) {
+            return Err(format!(
+                "{}: Region {region} is not a region the emulator serves",
+                f.function_name
+            ));
+        }
         let count = f.count.unwrap_or(1);
         let names: Vec<String> = if count <= 1 {
             vec![f.function_name.clone()]
@@ -101,7 +125,7 @@ fn record(
         None
     } else {
         let rt = f.runtime.clone().unwrap_or_else(|| "python3.12".into());
-        if !catalogue::is_supported(&rt) {
+        if !catalogue::is_managed(&rt) {
             return Err(format!("{name}: {rt} is not a managed runtime"));
         }
         Some(rt)
@@ -177,6 +201,15 @@ fn record(
         environment: f.environment.clone().filter(|e| !e.is_empty()),
         ..defaults
     };
+    let last_modified = match &f.last_modified {
+        None => last_modified_now(),
+        Some(t) if is_last_modified(t) => t.clone(),
+        Some(t) => {
+            return Err(format!(
+                "{name}: LastModified {t} is not Lambda's format, e.g. 2026-01-01T00:00:00.000+0000"
+            ));
+        }
+    };
     let pinned = (mode == UpdateRuntimeOn::Manual)
         .then(|| runtime_version.as_ref().map(|v| v.arn.clone()))
         .flatten();
@@ -185,7 +218,7 @@ fn record(
         config,
         code,
         revision_id: new_revision_id(),
-        last_modified: last_modified_now(),
+        last_modified,
         runtime_management: RuntimeManagement {
             update_runtime_on: mode,
             runtime_version_arn: pinned,
@@ -205,6 +238,8 @@ fn record(
         })
         .collect();
     Ok(FunctionRecord {
+        account: account.to_owned(),
+        region: region.to_owned(),
         name,
         latest,
         versions,

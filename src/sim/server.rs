@@ -1,124 +1,170 @@
-//! The HTTP server: the shared emulator state, the axum routes of the Lambda
-//! operations and of the admin API, the middleware that stamps
-//! `x-amzn-RequestId` and passes Lambda requests through the gate, and the
-//! answer for Lambda operations the emulator does not serve. It must not
+//! The HTTP server: the axum routes of the Lambda operations, of STS (`/`)
+//! and of the admin API, the middleware that stamps `x-amzn-RequestId`,
+//! tells each Lambda request's account and region from its credentials and
+//! passes it through the gate, and the answer for Lambda operations the
+//! emulator does not serve. It must not
 //! implement any operation itself. Request headers (Authorization included)
 //! are never logged.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
-use super::admin;
-use super::faults::{Gate, Settings};
+use super::emulator::{JournalEntry, Sim};
+use super::identity::{Refusal, request_scope};
 use super::names::Place;
-use super::operations as op;
 use super::protocol::ApiError;
-use super::records::InjectedFailure;
-use super::store::Store;
-
-/// Everything the handlers share.
-pub struct Sim {
-    pub store: Store,
-    pub place: Place,
-    pub gate: Gate,
-    /// Failures the admin API asked for, per function name, used by the next update.
-    injected_failures: Mutex<HashMap<String, InjectedFailure>>,
-}
-
-impl Sim {
-    pub fn new(store: Store, place: Place, settings: Settings, fault_seed: Option<u64>) -> Sim {
-        Sim {
-            store,
-            place,
-            gate: Gate::new(settings, fault_seed),
-            injected_failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn settings(&self) -> Settings {
-        self.gate.settings()
-    }
-
-    pub fn inject_failure(&self, function_name: String, failure: InjectedFailure) {
-        self.injected_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(function_name, failure);
-    }
-
-    pub fn take_injected_failure(&self, function_name: &str) -> Option<InjectedFailure> {
-        self.injected_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(function_name)
-    }
-}
+use super::{admin, functions, runtime_management, sts, tags, versions};
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let lambda = Router::new()
         .route(
             "/2015-03-31/functions",
-            get(op::list_functions).post(op::create_function),
+            get(functions::list_functions).post(functions::create_function),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}",
-            get(op::get_function).delete(op::delete_function),
+            get(functions::get_function).delete(functions::delete_function),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/configuration",
-            get(op::get_function_configuration).put(op::update_function_configuration),
+            get(functions::get_function_configuration)
+                .put(functions::update_function_configuration),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/versions",
-            get(op::list_versions_by_function).post(op::publish_version),
+            get(versions::list_versions_by_function).post(versions::publish_version),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/aliases",
-            get(op::list_aliases).post(op::create_alias),
+            get(versions::list_aliases).post(versions::create_alias),
         )
         .route(
             "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
-            get(op::get_alias),
+            get(versions::get_alias),
         )
         .route(
             "/2021-07-20/functions/{FunctionName}/runtime-management-config",
-            get(op::get_runtime_management_config).put(op::put_runtime_management_config),
+            get(runtime_management::get_runtime_management_config)
+                .put(runtime_management::put_runtime_management_config),
+        )
+        .route(
+            "/2017-03-31/tags/{Resource}",
+            get(tags::list_tags)
+                .post(tags::tag_resource)
+                .delete(tags::untag_resource),
         )
         .fallback(unserved)
         .method_not_allowed_fallback(unserved)
-        .layer(middleware::from_fn_with_state(sim.clone(), gate));
+        .layer(middleware::from_fn_with_state(sim.clone(), gate))
+        .layer(middleware::from_fn_with_state(sim.clone(), identify));
     Router::new()
         .nest("/_sim", admin::router())
+        .route("/", post(sts::serve).get(sts::serve))
         .merge(lambda)
         .layer(middleware::from_fn(request_id))
         .with_state(sim)
 }
 
-/// Every response carries a request id, as Lambda's do.
+/// Every response carries a request id, as Lambda's do (STS sets its own,
+/// the one its XML names).
 async fn request_id(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let id = uuid::Uuid::new_v4().to_string();
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-amzn-RequestId", v);
+    if !response.headers().contains_key("x-amzn-RequestId") {
+        let id = uuid::Uuid::new_v4().to_string();
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert("x-amzn-RequestId", v);
+        }
     }
     response
 }
 
+/// Serves a Lambda request in the account of its access key and the region
+/// of its signature (the default ones when it is unsigned).
+async fn identify(State(sim): State<Arc<Sim>>, mut request: Request, next: Next) -> Response {
+    let scope = request_scope(request.headers(), request.uri());
+    match sim
+        .identities
+        .resolve(scope.as_ref(), jiff::Timestamp::now().as_second())
+    {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller.place);
+            next.run(request).await
+        }
+        // Lambda has no endpoint in a region it does not serve; what a
+        // client that signs for one anyway (e.g. with --endpoint-url) gets
+        // from AWS is a 403 on the credential scope, so the emulator
+        // answers that, never the default region's data.
+        Err(Refusal::UnservedRegion(region)) => ApiError::InvalidSignature(format!(
+            "Credential should be scoped to a valid region, not '{region}'. "
+        ))
+        .into_response(),
+        Err(Refusal::Expired) => ApiError::ExpiredToken.into_response(),
+    }
+}
+
 /// Counts, delays, throttles or fails Lambda requests before their operation.
-async fn gate(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+async fn gate(
+    State(sim): State<Arc<Sim>>,
+    Extension(place): Extension<Place>,
+    request: Request,
+    next: Next,
+) -> Response {
     let operation = operation_of(request.method(), request.uri().path()).unwrap_or("Unknown");
-    tracing::debug!(method = %request.method(), path = request.uri().path(), operation, "lambda request");
-    match sim.gate.admit(operation).await {
+    tracing::debug!(method = %request.method(), path = request.uri().path(), operation, account = %place.account, region = %place.region, "lambda request");
+    let request = journal(&sim, &place, operation, request).await;
+    match sim.gate.admit(operation, &place).await {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
     }
+}
+
+/// Bodies up to this size are kept in the journal whole.
+const JOURNAL_BODY_LIMIT: usize = 256 * 1024;
+
+/// Records the request in the journal and hands it on unchanged. A body
+/// larger than the journal keeps (or of unknown length) is not buffered:
+/// it goes on as a stream for the operation's own size check.
+async fn journal(sim: &Sim, place: &Place, operation: &str, request: Request) -> Request {
+    let (parts, body) = request.into_parts();
+    let small = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= JOURNAL_BODY_LIMIT);
+    let (body, recorded) = if small {
+        match axum::body::to_bytes(body, JOURNAL_BODY_LIMIT).await {
+            Ok(bytes) => {
+                let value = if bytes.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                    })
+                };
+                (axum::body::Body::from(bytes), value)
+            }
+            Err(_) => (axum::body::Body::empty(), serde_json::Value::Null),
+        }
+    } else {
+        (body, serde_json::Value::Null)
+    };
+    sim.record_request(JournalEntry {
+        operation: operation.to_string(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
+        body: recorded,
+        account: place.account.clone(),
+        region: place.region.clone(),
+    });
+    Request::from_parts(parts, body)
 }
 
 /// A route the emulator does not serve: a Lambda operation gets 501 naming

@@ -456,6 +456,9 @@ async fn a_closed_stdout_panicked_with_broken_pipe() {
         &["state", "list"],
         &["state", "history", "function.api"],
         &["--help"],
+        &["sim", "runtimes", "--endpoint", &w.sim.url],
+        &["sim", "runtimes", "--json", "--endpoint", &w.sim.url],
+        &["sim", "stats", "--endpoint", &w.sim.url],
     ] {
         let mut args = w.sim.rtm_args();
         args.extend(command.iter().map(|s| s.to_string()));

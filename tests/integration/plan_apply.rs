@@ -608,3 +608,92 @@ fn an_unreachable_endpoint_ends_the_read_with_one_error() {
         assert!(!out.stdout.contains("Plan:"), "{}", out.stdout);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bodies_lambda_receives_are_the_saved_plans_steps() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.11").await;
+    fleet::put_mode(
+        &c,
+        "api",
+        "$LATEST",
+        "Manual",
+        Some(&fleet::running_arn(&c, "api").await),
+    )
+    .await;
+    w.config(
+        r#"
+function "api" {
+  runtime_management {
+    update_runtime_on = "Auto"
+  }
+  configuration {
+    runtime     = "python3.12"
+    memory_size = 512
+    logging_config {
+      log_format = "JSON"
+    }
+    environment {
+      variables = { API_KEY = "hunter2-secret", STAGE = "prod" }
+    }
+  }
+}
+"#,
+    );
+    w.rtm(&["plan", "--out", "p.plan"]).expect_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&w.rtm.read("p.plan")).expect("plan file");
+    let steps = plan["functions"][0]["steps"]
+        .as_array()
+        .expect("steps")
+        .clone();
+    assert_eq!(steps.len(), 2, "{steps:#?}");
+    use crate::support::sim::admin;
+    admin(
+        &w.sim.url,
+        "DELETE",
+        "/_sim/requests",
+        serde_json::Value::Null,
+    );
+    w.rtm(&["apply", "p.plan"]).expect_code(0);
+    let journal = admin(&w.sim.url, "GET", "/_sim/requests", serde_json::Value::Null);
+    let writes: Vec<&serde_json::Value> = journal["Requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| {
+            matches!(
+                r["Operation"].as_str(),
+                Some("PutRuntimeManagementConfig" | "UpdateFunctionConfiguration")
+            )
+        })
+        .collect();
+    assert_eq!(writes.len(), steps.len(), "{writes:#?}");
+    for (sent, step) in writes.iter().zip(&steps) {
+        let request = &step["request"];
+        assert_eq!(sent["Operation"], step["operation"]);
+        assert_eq!(sent["Method"], request["method"]);
+        assert_eq!(sent["Path"], request["path"]);
+        let mut body = sent["Body"].clone();
+        // The one difference: secrets, which a plan never holds.
+        if let Some(vars) = body
+            .get_mut("Environment")
+            .and_then(|e| e.get_mut("Variables"))
+            .and_then(|v| v.as_object_mut())
+        {
+            assert_eq!(vars["API_KEY"], "hunter2-secret");
+            for v in vars.values_mut() {
+                *v = "(sensitive)".into();
+            }
+        }
+        assert_eq!(body, request["body"], "{}", step["operation"]);
+    }
+    // The nested object went whole: the unmanaged LogGroup with its live value.
+    assert!(
+        steps[1]["request"]["body"]["LoggingConfig"]["LogGroup"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("/aws/lambda/")),
+        "{:#}",
+        steps[1]["request"]["body"]
+    );
+}

@@ -101,8 +101,11 @@ fn settings() -> insta::Settings {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_plan_as_a_reviewer_sees_it() {
     let w = scenario().await;
-    let human = w.rtm(&["plan"]).expect_code(1);
-    let markdown = w.rtm(&["plan", "--format", "markdown"]).expect_code(1);
+    // On a fixed day: deprecation warnings depend on the date.
+    let human = w.rtm(&["--now", "2026-11-21", "plan"]).expect_code(1);
+    let markdown = w
+        .rtm(&["--now", "2026-11-21", "plan", "--format", "markdown"])
+        .expect_code(1);
     for out in [&human.stdout, &markdown.stdout] {
         assert!(!out.contains("correct-horse"), "a secret leaked:\n{out}");
     }

@@ -1,9 +1,7 @@
 //! The emulator through boto3 (botocore's own parsers and modelled
 //! exceptions), the client most Lambda tooling in Python uses.
 
-use std::process::Command;
-
-use crate::support::sim::{SimProcess, client_available};
+use crate::support::sim::{SimProcess, client_available, python_json};
 
 const SCRIPT: &str = r#"
 import base64, json, sys, time
@@ -60,18 +58,7 @@ fn boto3_sees_lambda_shaped_answers_and_modelled_exceptions() {
         return;
     }
     let sim = SimProcess::start(&["--update-delay-ms", "300"]);
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT, &sim.url])
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("script JSON");
+    let v = python_json(SCRIPT, &[&sim.url]);
     assert_eq!(v["put"]["UpdateRuntimeOn"], "Manual");
     assert_eq!(
         v["put"]["FunctionArn"],

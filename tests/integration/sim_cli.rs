@@ -220,8 +220,14 @@ fn every_operation_through_the_cli() {
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id.",
     );
-    // Long enough for the next CLI call (a Python start-up) to land inside the update.
-    admin(url, "PUT", "/_sim/faults", json!({ "UpdateDelayMs": 1500 }));
+    // The update stays InProgress until the test settles it: however slow
+    // the next CLI call (a Python start-up) is, it lands inside the update.
+    admin(
+        url,
+        "PUT",
+        "/_sim/faults",
+        json!({ "UpdateDelayMs": 600_000 }),
+    );
     let updated = ok(aws_lambda(
         url,
         &[
@@ -241,6 +247,8 @@ fn every_operation_through_the_cli() {
         "An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:cli-fn",
     );
     admin(url, "PUT", "/_sim/faults", json!({ "UpdateDelayMs": 50 }));
+    let settled = admin(url, "POST", "/_sim/settle", json!({}));
+    assert_eq!(settled["Settled"], json!(["cli-fn"]));
     wait_successful(url, "cli-fn");
     let conf = ok(aws_lambda(
         url,

@@ -39,6 +39,9 @@ const TEMPLATES: &[(&str, &str)] = &[
         "PUT",
         "/2021-07-20/functions/{n}/runtime-management-config?Qualifier={q}",
     ),
+    ("POST", "/2017-03-31/tags/{n}"),
+    ("GET", "/2017-03-31/tags/{n}"),
+    ("DELETE", "/2017-03-31/tags/{n}?tagKeys={q}"),
     ("POST", "/2015-03-31/functions/{n}/invocations"),
     ("PATCH", "/2015-03-31/functions/{n}"),
     ("GET", "/{n}/{q}"),
@@ -120,6 +123,7 @@ fn field() -> impl Strategy<Value = String> {
         Just("Size"),
         Just("Publish"),
         Just("CodeSha256"),
+        Just("Tags"),
         Just("Unknown"),
     ]
     .prop_map(str::to_owned)

@@ -3,8 +3,6 @@
 //! here wrote.
 
 use aws_sdk_lambda::Client;
-use aws_sdk_lambda::config::http::HttpResponse;
-use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Environment, FunctionCode, FunctionVersion, LastUpdateStatus, PackageType, Runtime, State,
@@ -12,39 +10,12 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::json;
 
-use crate::support::sim::{ROLE, SimProcess, admin, empty_zip, sdk};
+use crate::support::sim::{ROLE, SimProcess, admin, empty_zip, failure, sdk, zip_function};
 
 const REGION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function";
 
-/// (HTTP status, error code, message) of a failed call.
-fn failure<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: SdkError<E, HttpResponse>,
-) -> (u16, String, String) {
-    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
-    let se = e
-        .as_service_error()
-        .unwrap_or_else(|| panic!("not a service error: {e:?}"));
-    (
-        status,
-        se.code().unwrap_or_default().to_owned(),
-        se.message().unwrap_or_default().to_owned(),
-    )
-}
-
 async fn create_zip(c: &Client, name: &str, runtime: Runtime) {
-    c.create_function()
-        .function_name(name)
-        .runtime(runtime)
-        .handler("app.handler")
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(empty_zip()))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("create");
+    zip_function(c, name, runtime).send().await.expect("create");
     settle(c, name).await;
 }
 
@@ -218,17 +189,7 @@ async fn create_get_list_and_delete_zip_s3_and_image_functions() {
             .is_none()
     );
 
-    let dup = c
-        .create_function()
-        .function_name("zip-fn")
-        .runtime(Runtime::Python312)
-        .handler("app.handler")
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(empty_zip()))
-                .build(),
-        )
+    let dup = zip_function(&c, "zip-fn", Runtime::Python312)
         .send()
         .await
         .expect_err("duplicate");
@@ -458,17 +419,7 @@ async fn every_name_form_reaches_the_function_and_bad_names_get_aws_errors() {
         .expect_err("other account");
     assert_eq!(failure(e).0, 403);
 
-    let e = c
-        .create_function()
-        .function_name("a".repeat(65))
-        .runtime(Runtime::Python312)
-        .handler("app.handler")
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(empty_zip()))
-                .build(),
-        )
+    let e = zip_function(&c, "a".repeat(65), Runtime::Python312)
         .send()
         .await
         .expect_err("65 chars");
@@ -515,17 +466,7 @@ async fn every_name_form_reaches_the_function_and_bad_names_get_aws_errors() {
 async fn revision_ids_change_on_create_update_completion_and_publish_and_guard_writes() {
     let sim = SimProcess::start(&[]);
     let c = sdk(&sim.url, false).await;
-    let r1 = c
-        .create_function()
-        .function_name("rev")
-        .runtime(Runtime::Python312)
-        .handler("app.handler")
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(empty_zip()))
-                .build(),
-        )
+    let r1 = zip_function(&c, "rev", Runtime::Python312)
         .send()
         .await
         .expect("create")

@@ -197,27 +197,9 @@ fn a_seed_fills_an_empty_data_directory_once() {
 
 #[test]
 fn a_bad_seed_is_reported_and_nothing_starts() {
-    let seed = tempfile::NamedTempFile::new().expect("seed");
-    std::fs::write(
-        seed.path(),
-        r#"{"Functions":[{"FunctionName":"x","UpdateRuntimeOn":"Manual"}]}"#,
-    )
-    .expect("write");
-    let out = crate::support::Rtm::new()
-        .args([
-            "sim",
-            "serve",
-            "--seed",
-            seed.path().to_str().expect("utf8"),
-        ])
-        .run()
-        .expect_code(1);
-    assert!(
-        out.stderr.contains("Manual needs a RuntimeVersion"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "no SIM_READY: {}", out.stdout);
+    let stderr =
+        crate::support::sim::seed_refused(r#"[{"FunctionName":"x","UpdateRuntimeOn":"Manual"}]"#);
+    assert!(stderr.contains("Manual needs a RuntimeVersion"), "{stderr}");
 }
 
 #[tokio::test]

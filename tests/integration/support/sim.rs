@@ -74,8 +74,27 @@ impl Drop for SimProcess {
 /// The real aws-sdk-lambda client against `url`, with static credentials
 /// and the rustls-ring HTTP client; `retries` off when a test asserts on errors.
 pub async fn sdk(url: &str, retries: bool) -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(
+        &sdk_config(url, retries, "us-east-1", static_credentials("test")).await,
+    )
+}
+
+/// Static credentials with `access_key` (any secret: the emulator checks no signature).
+pub fn static_credentials(access_key: &str) -> aws_sdk_lambda::config::SharedCredentialsProvider {
+    aws_sdk_lambda::config::SharedCredentialsProvider::new(
+        aws_sdk_lambda::config::Credentials::new(access_key, "secret", None, None, "static-test"),
+    )
+}
+
+/// The SDK's shared config against `url`: `region`, `credentials`, the
+/// rustls-ring HTTP client, and retries off unless asked for.
+pub async fn sdk_config(
+    url: &str,
+    retries: bool,
+    region: &str,
+    credentials: aws_sdk_lambda::config::SharedCredentialsProvider,
+) -> aws_config::SdkConfig {
     use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
-    use aws_sdk_lambda::config::Credentials;
     use aws_smithy_http_client::{Builder, tls};
     let http = Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -89,15 +108,83 @@ pub async fn sdk(url: &str, retries: bool) -> aws_sdk_lambda::Client {
     } else {
         RetryConfig::disabled()
     };
-    let conf = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static-test"))
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(credentials)
         .endpoint_url(url)
         .retry_config(retry)
         .http_client(http)
         .load()
-        .await;
-    aws_sdk_lambda::Client::new(&conf)
+        .await
+}
+
+/// A CreateFunction of a Zip function (an empty archive, `app.handler`),
+/// through the SDK, ready to send.
+pub fn zip_function(
+    c: &aws_sdk_lambda::Client,
+    name: impl Into<String>,
+    runtime: aws_sdk_lambda::types::Runtime,
+) -> aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder {
+    c.create_function()
+        .function_name(name)
+        .runtime(runtime)
+        .handler("app.handler")
+        .role(ROLE)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip()))
+                .build(),
+        )
+}
+
+/// The message of a failed SDK call that must be a 400
+/// InvalidParameterValueException.
+#[track_caller]
+pub fn invalid_parameter<E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug>(
+    e: aws_sdk_lambda::error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>,
+) -> String {
+    let (status, code, message) = failure(e);
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "InvalidParameterValueException"),
+        "{message}"
+    );
+    message
+}
+
+/// Starts `rtm sim serve` with a seed of `functions` (JSON) that must be
+/// refused: exit 1 and no SIM_READY. Returns stderr.
+pub fn seed_refused(functions: &str) -> String {
+    let seed = tempfile::NamedTempFile::new().expect("seed");
+    std::fs::write(seed.path(), format!(r#"{{"Functions":{functions}}}"#)).expect("write");
+    let out = super::Rtm::new()
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            seed.path().to_str().expect("utf-8"),
+        ])
+        .run()
+        .expect_code(1);
+    assert!(out.stdout.is_empty(), "no SIM_READY: {}", out.stdout);
+    out.stderr
+}
+
+/// (HTTP status, error code, message) of a failed SDK call.
+pub fn failure<E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug>(
+    e: aws_sdk_lambda::error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>,
+) -> (u16, String, String) {
+    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+    let se = e
+        .as_service_error()
+        .unwrap_or_else(|| panic!("not a service error: {e:?}"));
+    (
+        status,
+        se.code().unwrap_or_default().to_owned(),
+        se.message().unwrap_or_default().to_owned(),
+    )
 }
 
 /// A response read by `http`.
@@ -260,6 +347,25 @@ pub fn client_available(program: &str, args: &[&str], install: &str) -> bool {
     ok
 }
 
+/// Runs `python3 -c SCRIPT ARGS` with no AWS profile or config file, and
+/// reads the JSON it prints; panics with its stderr when it fails.
+pub fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "python3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
 /// Whether the AWS CLI is installed (see [`client_available`]).
 pub fn aws_cli() -> bool {
     client_available("aws", &["--version"], "pip install awscli")
@@ -267,17 +373,19 @@ pub fn aws_cli() -> bool {
 
 /// Runs `aws lambda ARGS --endpoint-url URL --region us-east-1 --output json`.
 pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
+    aws(url, "lambda", args, &[])
+}
+
+/// Runs `aws SERVICE ARGS --endpoint-url URL --output json` in us-east-1
+/// with access key `test` (`env` may change either: `AWS_DEFAULT_REGION`,
+/// `AWS_ACCESS_KEY_ID`, ...), and no profile or config file.
+pub fn aws(url: &str, service: &str, args: &[&str], env: &[(&str, &str)]) -> super::Output {
     Command::new("aws")
-        .arg("lambda")
+        .arg(service)
         .args(args)
-        .args([
-            "--endpoint-url",
-            url,
-            "--region",
-            "us-east-1",
-            "--output",
-            "json",
-        ])
+        .args(["--endpoint-url", url, "--output", "json"])
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_REGION")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_PAGER", "")
@@ -287,6 +395,8 @@ pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
         .env_remove("AWS_ENDPOINT_URL_LAMBDA")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env_remove("AWS_SESSION_TOKEN")
+        .envs(env.iter().copied())
         .output()
         .expect("run aws (pip install awscli)")
         .into()
