@@ -149,6 +149,8 @@ struct Failure {
     message: String,
     /// Lambda gave no answer at all, even after retries.
     unanswered: bool,
+    /// State could not be written: what would follow could not be recorded.
+    state_lost: bool,
 }
 
 impl Failure {
@@ -158,6 +160,7 @@ impl Failure {
             code: code.into(),
             message,
             unanswered: false,
+            state_lost: false,
         }
     }
 }
@@ -166,6 +169,7 @@ impl From<crate::aws::Error> for Failure {
     fn from(e: crate::aws::Error) -> Failure {
         Failure {
             unanswered: e.unanswered,
+            state_lost: false,
             code: e.code.clone().unwrap_or_else(|| match e.status {
                 Some(s) => format!("HTTP {s}"),
                 None => "RequestFailed".into(),
@@ -177,7 +181,10 @@ impl From<crate::aws::Error> for Failure {
 
 impl From<record::RecordError> for Failure {
     fn from(e: record::RecordError) -> Failure {
-        Failure::new("StateWriteFailed", e.to_string())
+        Failure {
+            state_lost: true,
+            ..Failure::new("StateWriteFailed", e.to_string())
+        }
     }
 }
 
@@ -382,9 +389,10 @@ async fn apply_function(
             reason: format!("interrupted after {done} of {total} steps"),
         },
         Err(f) => {
-            if f.unanswered {
-                // Lambda stopped answering: start nothing more (as on
-                // Ctrl-C); the steps in flight finish or fail alone.
+            if f.unanswered || f.state_lost {
+                // Lambda stopped answering, or state cannot be written:
+                // start nothing more (as on Ctrl-C); the steps in flight
+                // finish or fail alone.
                 opts.stop.store(true, Ordering::SeqCst);
             }
             FunctionStatus::Failed {

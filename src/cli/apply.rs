@@ -77,8 +77,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> Result<Outcome, crate::Error
         let conn = session::Connection::open(global, desired, &[]).await?;
         let result = run_with(global, &args, saved, desired, &store, &conn.fleet, &targets).await;
         conn.close().await;
-        session::write_backup(&store);
-        result
+        let finished = session::finish(&store);
+        result.and_then(|code| finished.map(|()| code))
     })
 }
 

@@ -39,7 +39,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<Outcome, crate::Error
     let targets = global.targets(&args.targets, desired)?;
     let now = global.now()?;
     let today = global.today()?;
-    let snapshot = Store::snapshot(&global.state_dir(), "drift")?;
+    let snapshot = Store::snapshot(&super::state::location(global)?, "drift")?;
     if let Some(holder) = &snapshot.locked_by {
         eprintln!(
             "note: state is locked by rtm {} (pid {} on {} since {}); comparing with the state it started from",
@@ -141,5 +141,7 @@ fn record_observations(
             break;
         }
     }
-    session::write_backup(&store);
+    if let Err(e) = session::finish(&store) {
+        eprintln!("warning: observations were not all recorded: {e}");
+    }
 }

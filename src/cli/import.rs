@@ -235,7 +235,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<Outcome, crate::Erro
             crate::apply::record::imported(&store, address, *account, live, &paths, now)?;
         }
     }
-    session::write_backup(&store);
+    session::finish(&store)?;
     let mut out = anstream::stdout();
     let _ = writeln!(
         out,

@@ -39,6 +39,8 @@ pub fn watch() {
                     }
                     let again = INTERRUPTED.swap(true, Ordering::SeqCst);
                     if again || GRACEFUL.load(Ordering::SeqCst) == 0 {
+                        // An S3 state: its pending records and its lock.
+                        crate::state::release_all(std::time::Duration::from_secs(5));
                         eprintln!("\nInterrupted; rtm stopped here.");
                         std::process::exit(i32::from(EXIT_CODE));
                     }

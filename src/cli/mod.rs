@@ -76,6 +76,11 @@ pub struct GlobalArgs {
     /// State directory [default: DIR/state].
     #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub state: Option<PathBuf>,
+    /// Keep state in S3: bucket, key, region, profile, endpoint_url,
+    /// use_path_style, encrypt (repeatable: --backend-config bucket=B
+    /// --backend-config key=K).
+    #[arg(long = "backend-config", global = true, value_name = "KEY=VALUE")]
+    pub backend_config: Vec<String>,
     /// AWS region (repeatable). The first is the region of functions whose
     /// configuration names none (overriding `settings.region` and the AWS
     /// config chain); given, the run covers only functions in these regions.

@@ -310,9 +310,18 @@ pub fn write_backup(store: &Store) {
     }
 }
 
+/// Ends a command that changed state: what is pending is written now (an
+/// error when it cannot be, e.g. the S3 state changed meanwhile), then the
+/// local backup.
+pub fn finish(store: &Store) -> Result<(), crate::Error> {
+    store.flush()?;
+    write_backup(store);
+    Ok(())
+}
+
 pub fn open_store(global: &GlobalArgs, command: &str) -> Result<Store, crate::Error> {
     Ok(Store::open(
-        &global.state_dir(),
+        &super::state::location(global)?,
         command,
         global.lock_timeout,
     )?)

@@ -1,10 +1,12 @@
-//! `rtm state list | show | rm | history | restore`: read, prune and
-//! recover state without touching Lambda.
+//! `rtm state list | show | rm | mv | history | restore | pull | push |
+//! migrate | unlock`: read, prune, move and recover state without touching
+//! Lambda; and where the state is (`--backend-config`).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use super::{GlobalArgs, Outcome, session};
 use crate::model::{Address, StoredValue};
+use crate::state::{Document, Location, MigrateCheck, S3Location, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum StateFormat {
@@ -53,6 +55,89 @@ pub enum StateArgs {
         #[arg(long, value_name = "FILE")]
         from: Option<std::path::PathBuf>,
     },
+    /// Print the whole state as one JSON document (sensitive values only
+    /// as hashes), for `state push` or a look.
+    Pull,
+    /// Replace the state with a document (from `state pull`); refused when
+    /// it is of another lineage or not of a higher serial, unless --force.
+    Push {
+        /// The state document, or - for standard input.
+        file: String,
+        /// Replace the state even when the lineage differs or the serial is
+        /// not higher.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy the local state (--state DIR) into the configured backend.
+    Migrate {
+        /// Copy without asking for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Remove the S3 lock a killed run left behind; the lock's id (in the
+    /// "state is locked" error) is the confirmation.
+    Unlock {
+        /// The id of the lock to remove.
+        id: String,
+    },
+}
+
+/// The `--backend-config` keys of the S3 backend.
+const BACKEND_KEYS: &str = "bucket, key, region, profile, endpoint_url, use_path_style, encrypt";
+
+/// Where the state is: S3 when `--backend-config bucket=...` is given, else
+/// the local directory (`--state`, default `DIR/state`).
+pub fn location(global: &GlobalArgs) -> Result<Location, crate::Error> {
+    if global.backend_config.is_empty() {
+        return Ok(Location::Local(global.state_dir()));
+    }
+    let usage = |m: String| crate::Error::Argument(format!("--backend-config: {m}"));
+    let flag = |key: &str, value: &str| match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(usage(format!("{key} takes true or false, not {value:?}"))),
+    };
+    let mut loc = S3Location {
+        who: std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into()),
+        local_state: Some(global.state_dir()),
+        ..S3Location::default()
+    };
+    for pair in &global.backend_config {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(usage(format!(
+                "{pair:?} is not KEY=VALUE (e.g. bucket=acme-rtm-state); the keys are {BACKEND_KEYS}"
+            )));
+        };
+        let text = || (!value.is_empty()).then(|| value.to_string());
+        match key.trim() {
+            "bucket" => loc.bucket = value.to_string(),
+            "key" => loc.key = value.to_string(),
+            "region" => loc.region = text(),
+            "profile" => loc.profile = text(),
+            "endpoint_url" => loc.endpoint_url = text(),
+            "use_path_style" => loc.use_path_style = flag("use_path_style", value)?,
+            "encrypt" => loc.encrypt = flag("encrypt", value)?,
+            other => {
+                return Err(usage(format!(
+                    "unknown key {other:?}; the S3 backend takes {BACKEND_KEYS}"
+                )));
+            }
+        }
+    }
+    if loc.bucket.is_empty() {
+        return Err(usage(
+            "bucket=NAME is needed to keep state in S3 (with key=PATH)".into(),
+        ));
+    }
+    if loc.key.is_empty() || loc.key.ends_with('/') {
+        return Err(usage(format!(
+            "key=PATH names the state object in {} (e.g. key=lambda/prod.rtmstate); it is needed and cannot end with /",
+            loc.bucket
+        )));
+    }
+    Ok(Location::S3(Box::new(loc)))
 }
 
 fn print(text: &str) -> Result<(), crate::Error> {
@@ -67,7 +152,15 @@ fn parse(address: &str) -> Result<Address, crate::Error> {
 }
 
 fn restore(global: &GlobalArgs, from: Option<std::path::PathBuf>) -> Result<Outcome, crate::Error> {
-    let dir = global.state_dir();
+    let dir = match location(global)? {
+        Location::Local(dir) => dir,
+        Location::S3(loc) => {
+            return Err(crate::Error::Argument(format!(
+                "state restore rebuilds a local database; the state is in {}: replace it with `rtm state push FILE` instead",
+                loc.url()
+            )));
+        }
+    };
     let from = from.unwrap_or_else(|| dir.join("rtm.backup.json"));
     let done = crate::state::Store::restore(&dir, &from, "state restore", global.lock_timeout)?;
     let mut text = format!(
@@ -118,7 +211,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<Outcome, crate::Error
                 StateFormat::Human => {
                     let mut text = format!(
                         "state {} (lineage {}, serial {serial}): {} address{}\n",
-                        store.dir().display(),
+                        store.location(),
                         store.lineage(),
                         records.len(),
                         if records.len() == 1 { "" } else { "es" }
@@ -177,7 +270,7 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<Outcome, crate::Error
             if !store.remove(&a)? {
                 return Err(crate::state::Error::NotInState(a.clone()).into());
             }
-            session::write_backup(&store);
+            session::finish(&store)?;
             print(&format!(
                 "Removed {a} from state; Lambda was not touched.\n"
             ))?;
@@ -186,12 +279,23 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<Outcome, crate::Error
             let store = store()?;
             let (from, to) = (parse(&from)?, parse(&to)?);
             store.rename(&from, &to)?;
-            session::write_backup(&store);
+            session::finish(&store)?;
             print(&format!(
                 "Moved {from} to {to} in state; Lambda was not touched.\n"
             ))?;
         }
         StateArgs::Restore { from } => return restore(global, from),
+        StateArgs::Pull => print(&store()?.document()?.to_pretty())?,
+        StateArgs::Push { file, force } => return push(global, &file, force),
+        StateArgs::Migrate { auto_approve } => return migrate(global, auto_approve),
+        StateArgs::Unlock { id } => {
+            let location = location(global)?;
+            let lock = Store::unlock(&location, &id)?;
+            print(&format!(
+                "Removed the lock {} (rtm {}, pid {} on {} since {}) from {location}; the state itself was not changed.\n",
+                lock.id, lock.operation, lock.pid, lock.host, lock.created
+            ))?;
+        }
         StateArgs::History { address, format } => {
             let store = store()?;
             let a = parse(&address)?;
@@ -227,4 +331,108 @@ pub fn run(global: &GlobalArgs, args: StateArgs) -> Result<Outcome, crate::Error
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Documents larger than this are refused before parsing.
+const MAX_DOCUMENT: u64 = 256 << 20;
+
+fn push(global: &GlobalArgs, file: &str, force: bool) -> Result<Outcome, crate::Error> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = if file == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_DOCUMENT)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(file).and_then(|f| f.take(MAX_DOCUMENT).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| crate::Error::io(format!("cannot read {file}"), e))?;
+    let name = if file == "-" { "standard input" } else { file };
+    let doc = Document::parse(&bytes, name)?;
+    let location = location(global)?;
+    let store = Store::open_to_replace(&location, "state push", global.lock_timeout)?;
+    let done = store.push(doc, name, force)?;
+    let mut text = format!(
+        "Pushed {name} to {location}: lineage {}, serial {}, {} address{}.\n",
+        done.lineage,
+        done.serial,
+        done.records,
+        if done.records == 1 { "" } else { "es" }
+    );
+    if done.new_salt {
+        text.push_str("The document has no salt, so a new one was made: sensitive values read as changed until the next apply records them again.\n");
+    }
+    print(&text)?;
+    Ok(Outcome::Success)
+}
+
+fn migrate(global: &GlobalArgs, auto_approve: bool) -> Result<Outcome, crate::Error> {
+    let target = location(global)?;
+    if matches!(target, Location::Local(_)) {
+        return Err(crate::Error::Argument(
+            "state migrate copies the local state into a backend, and none is configured: pass --backend-config bucket=NAME --backend-config key=PATH".into(),
+        ));
+    }
+    let dir = global.state_dir();
+    if !dir.join("rtm.db").exists() {
+        return Err(crate::Error::Argument(format!(
+            "there is no local state in {} to migrate (see --state)",
+            dir.display()
+        )));
+    }
+    let local = Store::open(
+        &Location::Local(dir.clone()),
+        "state migrate",
+        global.lock_timeout,
+    )?;
+    let remote = Store::open_to_replace(&target, "state migrate", global.lock_timeout)?;
+    let records = match remote.migrate_check(&local)? {
+        MigrateCheck::AlreadyThere { serial } => {
+            print(&format!(
+                "{target} already holds this state (lineage {}, serial {serial}); nothing was copied.\n",
+                local.lineage()
+            ))?;
+            return Ok(Outcome::Success);
+        }
+        MigrateCheck::Copy { records } => records,
+    };
+    let what = format!(
+        "the local state in {} (lineage {}, serial {}, {records} address{})",
+        dir.display(),
+        local.lineage(),
+        local.serial()?,
+        if records == 1 { "" } else { "es" }
+    );
+    if !auto_approve {
+        confirm(&format!("Copy {what} to {target}?"))?;
+    }
+    let done = remote.migrate_from(&local)?;
+    print(&format!(
+        "Copied {what} to {target} (serial {}). Runs with this backend use it from now on; the local state was left as it is.\n",
+        done.serial
+    ))?;
+    Ok(Outcome::Success)
+}
+
+/// Asks on the terminal; without one, says to pass --auto-approve.
+fn confirm(question: &str) -> Result<(), crate::Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(crate::Error::NotConfirmed(format!(
+            "{question} needs confirmation and there is no terminal to ask on: pass --auto-approve"
+        )));
+    }
+    eprint!("{question} Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| crate::Error::io("cannot read the answer", e))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(crate::Error::NotConfirmed(
+            "cancelled; nothing was copied".into(),
+        ))
+    }
 }

@@ -7,7 +7,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::Error;
+use super::{Error, LockSite};
 
 /// Who holds the lock, as written into the lock file.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -26,9 +26,9 @@ pub struct LockGuard {
 
 impl LockGuard {
     pub fn acquire(path: &Path, command: &str, timeout: Duration) -> Result<LockGuard, Error> {
-        let io = |source| Error::LockFile {
+        let io = |e: std::io::Error| Error::LockFile {
             path: path.to_path_buf(),
-            source,
+            message: e.to_string(),
         };
         let mut file = OpenOptions::new()
             .read(true)
@@ -43,7 +43,10 @@ impl LockGuard {
                 Ok(()) => break,
                 Err(TryLockError::WouldBlock) => {
                     if Instant::now() >= deadline {
-                        return Err(Error::Locked(read_holder(&mut file), path.to_path_buf()));
+                        return Err(Error::Locked(
+                            Box::new(read_holder(&mut file)),
+                            LockSite::File(path.to_path_buf()),
+                        ));
                     }
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -54,10 +57,7 @@ impl LockGuard {
             pid: std::process::id(),
             host: hostname(),
             command: command.to_string(),
-            started: jiff::Timestamp::now()
-                .round(jiff::Unit::Second)
-                .unwrap_or(jiff::Timestamp::now())
-                .to_string(),
+            started: now(),
         };
         let text = serde_json::to_string(&holder).unwrap_or_default();
         file.set_len(0)
@@ -89,7 +89,15 @@ fn read_holder(file: &mut File) -> LockHolder {
     })
 }
 
-fn hostname() -> String {
+/// Now, to the second, as a lock records when it was taken.
+pub(super) fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or(jiff::Timestamp::now())
+        .to_string()
+}
+
+pub(super) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|s| s.trim().to_string())

@@ -2,42 +2,128 @@
 //! RevisionId it last saw, the runtime versions it observed, and the lock
 //! that keeps two rtm runs off the same state.
 //!
-//! Backed by sled under `--state DIR` (`DIR/rtm.db`), with our own lock file
-//! (`DIR/rtm.lock`) taken before the database is opened, because sled's own
-//! lock cannot wait and cannot say who holds it. Every write bumps the serial
-//! and is flushed before it returns, so a SIGKILL loses nothing acknowledged.
-//! This module never talks to AWS and never decides what to change.
+//! One interface ([`Store`]), two implementations: sled under `--state DIR`
+//! (`local`, the embedded default) and one JSON document in S3 (`s3`, for
+//! teams: conditional writes, a lock object). Both keep the same records,
+//! lineage, serial and salt, and the shared behaviours are tested against
+//! both. This module never talks to Lambda and never decides what to change.
 
+mod document;
+mod local;
 mod lock;
+mod s3;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sled::Transactional;
-
-pub use lock::{LockGuard, LockHolder};
+pub use document::Document;
+pub use lock::LockHolder;
+pub use s3::{RemoteLock, release_all};
 
 use crate::model::{Address, Recorded, Salt};
 
 /// The state format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
-#[derive(Debug, thiserror::Error)]
+/// Where the state is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A sled database in this directory.
+    Local(PathBuf),
+    /// One object in S3 (or an S3-compatible store).
+    S3(Box<S3Location>),
+}
+
+impl From<PathBuf> for Location {
+    fn from(dir: PathBuf) -> Location {
+        Location::Local(dir)
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Local(dir) => write!(f, "{}", dir.display()),
+            Location::S3(loc) => f.write_str(&loc.url()),
+        }
+    }
+}
+
+/// The S3 backend's settings (the `backend "s3"` block's keys), and what a
+/// run records about itself in the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct S3Location {
+    pub bucket: String,
+    pub key: String,
+    /// The bucket's region [default: the AWS config chain's].
+    pub region: Option<String>,
+    /// The AWS shared-config profile for the bucket.
+    pub profile: Option<String>,
+    /// An S3-compatible endpoint instead of AWS's.
+    pub endpoint_url: Option<String>,
+    /// Path-style URLs (`http://host/bucket/key`), for most S3-compatible stores.
+    pub use_path_style: bool,
+    /// Server-side encryption (SSE-S3, AES256) of the state and lock objects.
+    pub encrypt: bool,
+    /// Fixed dummy credentials, for an emulator that does not check
+    /// signatures (as the Lambda sandbox's); never for AWS.
+    pub static_credentials: bool,
+    /// Who runs rtm (user name), recorded in the lock.
+    pub who: String,
+    /// The local state a new remote state would leave behind: while it
+    /// holds records, a run against an empty remote state stops and names
+    /// `rtm state migrate` instead of starting afresh.
+    pub local_state: Option<PathBuf>,
+}
+
+impl S3Location {
+    /// `s3://BUCKET/KEY`.
+    pub fn url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+
+    pub fn lock_key(&self) -> String {
+        format!("{}.lock", self.key)
+    }
+
+    /// `s3://BUCKET/KEY.lock`.
+    pub fn lock_url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.lock_key())
+    }
+}
+
+/// Where a lock is, for saying how to wait for it or remove it.
+#[derive(Debug, Clone)]
+pub enum LockSite {
+    File(PathBuf),
+    S3 {
+        url: String,
+        id: String,
+        who: String,
+    },
+}
+
+fn lock_hint(site: &LockSite) -> String {
+    match site {
+        LockSite::File(path) => format!(" (lock file {})", path.display()),
+        LockSite::S3 { url, id, who } => format!(
+            " (lock {url}, id {id}, taken by {who}); if that run was killed, remove the lock with `rtm state unlock {id}`"
+        ),
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error(
         "state is locked by rtm {} (pid {} on {} since {}); wait for it to finish, or pass --lock-timeout to wait{}",
-        .0.command, .0.pid, .0.host, .0.started, lock_file_hint(.1)
+        .0.command, .0.pid, .0.host, .0.started, lock_hint(.1)
     )]
-    Locked(LockHolder, PathBuf),
+    Locked(Box<LockHolder>, LockSite),
     #[error("cannot use the state directory {path}: {message}")]
     Dir { path: PathBuf, message: String },
-    #[error("cannot use the state lock file {path}: {source}")]
-    LockFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot use the state lock file {path}: {message}")]
+    LockFile { path: PathBuf, message: String },
     #[error(
         "the state database at {path} cannot be read: {message}\n  to recover: move {path} aside and run `rtm import --all` to rebuild state from live functions, or run `rtm state restore` to rebuild it from {backup} (written after every change)"
     )]
@@ -74,6 +160,81 @@ pub enum Error {
     AlreadyInState(Address),
     #[error("cannot restore state from {path}: {message}")]
     Backup { path: PathBuf, message: String },
+    #[error("{source_name} is not an rtm state document: {message}")]
+    BadDocument {
+        source_name: String,
+        message: String,
+    },
+    /// Another writer replaced the state object since this run read or
+    /// last wrote it (a 412 on the conditional write).
+    #[error(
+        "state changed in {url} since this run read it (serial {serial}); nothing more was written"
+    )]
+    Changed { url: String, serial: u64 },
+    #[error("this run replaced the state in {url}; nothing more is written to it")]
+    Replaced { url: String },
+    #[error("cannot {action} {url}: {message}")]
+    S3 {
+        action: String,
+        url: String,
+        message: String,
+    },
+    #[error("{0}")]
+    S3Setup(String),
+    #[error(
+        "{url} holds no state yet, but the local state in {} has {records} address{}: run `rtm state migrate` to copy it there first (or drop the backend configuration to go on with the local state)",
+        dir.display(), if *records == 1 { "" } else { "es" }
+    )]
+    MigrateFirst {
+        url: String,
+        dir: PathBuf,
+        records: usize,
+    },
+    #[error(
+        "{url} already holds another state (lineage {theirs}, {records} address{}); the local state (lineage {ours}) was not copied: use another key, or `rtm state pull` that state to look at it first",
+        if *records == 1 { "" } else { "es" }
+    )]
+    MigrateLineage {
+        url: String,
+        theirs: String,
+        ours: String,
+        records: usize,
+    },
+    #[error(
+        "{file} is a state of another lineage ({theirs}; this state is {ours}); nothing was pushed: pass --force to replace this state anyway"
+    )]
+    PushLineage {
+        file: String,
+        theirs: String,
+        ours: String,
+    },
+    #[error(
+        "{file} has serial {theirs}, not higher than this state's {ours}, so it would undo changes; nothing was pushed: `rtm state pull` the current state and edit that, or pass --force"
+    )]
+    PushSerial {
+        file: String,
+        theirs: u64,
+        ours: u64,
+    },
+    #[error("there is no lock at {url}; nothing was removed")]
+    NoLock { url: String },
+    #[error(
+        "the lock at {url} has id {id} (rtm {}, pid {} on {} since {}), not {given}; nothing was removed",
+        holder.command, holder.pid, holder.host, holder.started
+    )]
+    WrongLockId {
+        url: String,
+        given: String,
+        id: String,
+        holder: Box<LockHolder>,
+    },
+    #[error(
+        "the local state lock {} is an OS lock: the OS releases it when the run holding it exits, even when it is killed, so there is nothing to unlock",
+        .0.display()
+    )]
+    LocalUnlock(PathBuf),
+    #[error("{0}")]
+    NotLocal(String),
 }
 
 /// What `Store::restore` did.
@@ -90,6 +251,26 @@ pub struct Restored {
     pub new_salt: bool,
 }
 
+/// What `Store::push` and `Store::migrate_from` wrote.
+#[derive(Debug)]
+pub struct Replaced {
+    pub lineage: String,
+    pub serial: u64,
+    pub records: usize,
+    /// The document had no salt, so one was made: sensitive values read
+    /// as changed until the next apply records them again.
+    pub new_salt: bool,
+}
+
+/// What migrating a local state into a backend would do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MigrateCheck {
+    /// The backend holds no records, or an older serial of this state.
+    Copy { records: usize },
+    /// The backend holds this state at this serial or later already.
+    AlreadyThere { serial: u64 },
+}
+
 /// The state as one moment saw it, read without keeping the lock: what
 /// `rtm drift` compares with, so a drift overlapping an apply never fails.
 #[derive(Debug)]
@@ -98,325 +279,107 @@ pub struct Snapshot {
     pub serial: u64,
     pub salt: Salt,
     pub records: BTreeMap<Address, Recorded>,
-    /// Set when another run held the lock, so the snapshot is the backup
-    /// that run started from (written after every command that changed state).
+    /// Set when another run held the local lock, so the snapshot is the
+    /// backup that run started from (written after every command that
+    /// changed state). An S3 snapshot is the object as it is.
     pub locked_by: Option<LockHolder>,
 }
 
-/// The backup file as `write_backup` writes it.
-#[derive(serde::Deserialize)]
-struct Backup {
-    format_version: u64,
-    lineage: String,
-    serial: u64,
-    /// Absent in backups written before the salt was saved there; a new
-    /// salt then makes sensitive values read as changed once.
-    salt: Option<String>,
-    resources: BTreeMap<String, Recorded>,
+/// One record change: the new record, or `None` to forget the address.
+type Change<'a> = (&'a Address, Option<&'a Recorded>);
+
+/// What each backend implements; [`Store`] adds the rules they share.
+trait StateStore: Send + Sync {
+    fn lineage(&self) -> &str;
+    fn salt(&self) -> &Salt;
+    /// The number of changes made to this state since it was created.
+    fn serial(&self) -> Result<u64, Error>;
+    fn get(&self, address: &Address) -> Result<Option<Recorded>, Error>;
+    fn all(&self) -> Result<BTreeMap<Address, Recorded>, Error>;
+    /// Applies the changes and bumps the serial once; the new serial.
+    fn write(&self, changes: &[Change]) -> Result<u64, Error>;
+    /// Makes every write so far durable.
+    fn flush(&self) -> Result<(), Error>;
 }
 
-fn lock_file_hint(path: &Path) -> String {
-    format!(" (lock file {})", path.display())
+enum Backend {
+    Local(local::Local),
+    S3(s3::Remote),
 }
 
-/// An open, locked state store.
+/// An open, locked state store, on either backend.
 pub struct Store {
-    dir: PathBuf,
-    db: sled::Db,
-    meta: sled::Tree,
-    resources: sled::Tree,
-    lineage: String,
-    salt: Salt,
-    _lock: LockGuard,
+    location: Location,
+    backend: Backend,
 }
 
-const META_FORMAT: &[u8] = b"format_version";
-const META_LINEAGE: &[u8] = b"lineage";
-const META_SERIAL: &[u8] = b"serial";
-const META_SALT: &[u8] = b"salt";
+fn new_lineage() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
 
-/// Creates the state directory if need be; a file in its place is named as such.
-fn ensure_dir(dir: &Path) -> Result<(), Error> {
-    let message = match std::fs::create_dir_all(dir) {
-        Ok(()) => return Ok(()),
-        Err(_) if dir.exists() && !dir.is_dir() => {
-            "it is a file, not a directory (see --state)".into()
-        }
-        Err(e) => e.to_string(),
-    };
-    Err(Error::Dir {
-        path: dir.to_path_buf(),
-        message,
-    })
+fn new_salt() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 impl Store {
-    /// Locks and opens the state under `dir`, creating it on first use.
-    /// `command` is recorded in the lock file for whoever has to wait.
-    pub fn open(dir: &Path, command: &str, lock_timeout: Duration) -> Result<Store, Error> {
-        ensure_dir(dir)?;
-        let lock = LockGuard::acquire(&dir.join("rtm.lock"), command, lock_timeout)?;
-        let db_path = dir.join("rtm.db");
-        let corrupt = |message: String| Error::Corrupt {
-            path: db_path.clone(),
-            backup: dir.join("rtm.backup.json"),
-            message,
+    /// Locks and opens the state at `location` (a [`Location`], or a local
+    /// directory), creating it on first use. `command` is recorded in the
+    /// lock for whoever has to wait.
+    pub fn open(
+        location: &(impl Into<Location> + Clone),
+        command: &str,
+        lock_timeout: Duration,
+    ) -> Result<Store, Error> {
+        let location: Location = location.clone().into();
+        let backend = match &location {
+            Location::Local(dir) => Backend::Local(local::Local::open(dir, command, lock_timeout)?),
+            Location::S3(loc) => {
+                Backend::S3(s3::Remote::open(loc, command, lock_timeout, s3::Mode::Run)?)
+            }
         };
-        let db = open_sled(&db_path).map_err(|e| corrupt(e.to_string()))?;
-        let meta = db.open_tree("meta").map_err(|e| corrupt(e.to_string()))?;
-        let resources = db
-            .open_tree("resources")
-            .map_err(|e| corrupt(e.to_string()))?;
+        Ok(Store { location, backend })
+    }
 
-        let read_string = |key: &[u8]| -> Result<Option<String>, Error> {
-            match meta.get(key).map_err(|e| corrupt(e.to_string()))? {
-                None => Ok(None),
-                Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
-                    corrupt(format!(
-                        "meta key {:?} is not UTF-8",
-                        String::from_utf8_lossy(key)
-                    ))
-                }),
+    /// Locks the state at `location` to replace it whole ([`Store::push`],
+    /// [`Store::migrate_from`]): an S3 state that does not exist yet is
+    /// not created first, and no local state stands in the way.
+    pub fn open_to_replace(
+        location: &Location,
+        command: &str,
+        lock_timeout: Duration,
+    ) -> Result<Store, Error> {
+        let backend = match location {
+            Location::Local(dir) => Backend::Local(local::Local::open(dir, command, lock_timeout)?),
+            Location::S3(loc) => {
+                let loc = S3Location {
+                    local_state: None,
+                    ..(**loc).clone()
+                };
+                Backend::S3(s3::Remote::open(
+                    &loc,
+                    command,
+                    lock_timeout,
+                    s3::Mode::Replace,
+                )?)
             }
-        };
-        let format = match meta.get(META_FORMAT).map_err(|e| corrupt(e.to_string()))? {
-            None => None,
-            Some(v) => Some(
-                decode_u64(&v).ok_or_else(|| corrupt("format_version is not a number".into()))?,
-            ),
-        };
-        let (lineage, salt) = match (format, read_string(META_LINEAGE)?, read_string(META_SALT)?) {
-            (Some(FORMAT_VERSION), Some(lineage), Some(salt)) => (lineage, salt),
-            (Some(found), _, _) if found != FORMAT_VERSION => {
-                return Err(Error::UnknownFormat {
-                    path: db_path,
-                    found,
-                });
-            }
-            (None, None, None) => {
-                // A backup of some state but no database: the database was
-                // lost. Starting afresh would orphan every record and then
-                // overwrite the one copy of them.
-                if let Some(other) = read_backup_lineage(&dir.join("rtm.backup.json"))? {
-                    return Err(Error::Lost {
-                        path: db_path,
-                        backup: dir.join("rtm.backup.json"),
-                        lineage: other,
-                    });
-                }
-                let lineage = uuid::Uuid::new_v4().to_string();
-                let salt = uuid::Uuid::new_v4().simple().to_string();
-                meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
-                    .and_then(|_| meta.insert(META_LINEAGE, lineage.as_bytes()))
-                    .and_then(|_| meta.insert(META_SALT, salt.as_bytes()))
-                    .and_then(|_| meta.insert(META_SERIAL, &0u64.to_be_bytes()))
-                    .and_then(|_| db.flush())
-                    .map_err(|e| corrupt(e.to_string()))?;
-                (lineage, salt)
-            }
-            _ => return Err(corrupt("the meta tree is incomplete".into())),
         };
         Ok(Store {
-            dir: dir.to_path_buf(),
-            db,
-            meta,
-            resources,
-            lineage,
-            salt: Salt(salt),
-            _lock: lock,
+            location: location.clone(),
+            backend,
         })
     }
 
-    /// Reads the state without holding the lock past the read: from the
-    /// database when no one holds the lock, else from the backup the holder
-    /// started from (empty when there is none yet).
-    pub fn snapshot(dir: &Path, command: &str) -> Result<Snapshot, Error> {
-        match Store::open(dir, command, Duration::ZERO) {
-            Ok(store) => Ok(Snapshot {
-                lineage: store.lineage.clone(),
-                serial: store.serial()?,
-                salt: store.salt.clone(),
-                records: store.all()?,
-                locked_by: None,
-            }),
-            Err(Error::Locked(holder, _)) => {
-                let path = dir.join("rtm.backup.json");
-                let backup =
-                    match std::fs::read_to_string(&path) {
-                        Ok(text) => Some(serde_json::from_str::<Backup>(&text).map_err(|e| {
-                            Error::Backup {
-                                path: path.clone(),
-                                message: e.to_string(),
-                            }
-                        })?),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                        Err(e) => {
-                            return Err(Error::Backup {
-                                path,
-                                message: e.to_string(),
-                            });
-                        }
-                    };
-                let Some(backup) = backup else {
-                    return Ok(Snapshot {
-                        lineage: String::new(),
-                        serial: 0,
-                        salt: Salt(uuid::Uuid::new_v4().simple().to_string()),
-                        records: BTreeMap::new(),
-                        locked_by: Some(holder),
-                    });
-                };
-                let mut records = BTreeMap::new();
-                for (key, record) in backup.resources {
-                    let address = Address::parse(&key).map_err(|message| Error::Backup {
-                        path: path.clone(),
-                        message,
-                    })?;
-                    records.insert(address, record);
-                }
-                Ok(Snapshot {
-                    lineage: backup.lineage,
-                    serial: backup.serial,
-                    salt: Salt(
-                        backup
-                            .salt
-                            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
-                    ),
-                    records,
-                    locked_by: Some(holder),
-                })
-            }
-            Err(e) => Err(e),
+    /// Reads the state without holding the lock past the read. Local: from
+    /// the database when no one holds the lock, else from the backup the
+    /// holder started from (empty when there is none yet). S3: the object.
+    pub fn snapshot(location: &Location, command: &str) -> Result<Snapshot, Error> {
+        match location {
+            Location::Local(dir) => local::Local::snapshot(dir, command),
+            Location::S3(loc) => s3::Remote::snapshot(loc),
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    pub fn lineage(&self) -> &str {
-        &self.lineage
-    }
-
-    pub fn salt(&self) -> &Salt {
-        &self.salt
-    }
-
-    /// The number of writes made to this state since it was created.
-    pub fn serial(&self) -> Result<u64, Error> {
-        match self.meta.get(META_SERIAL).map_err(|e| self.corrupt(e))? {
-            Some(v) => decode_u64(&v).ok_or_else(|| self.corrupt("serial is not a number")),
-            None => Ok(0),
-        }
-    }
-
-    fn corrupt(&self, e: impl ToString) -> Error {
-        Error::Corrupt {
-            path: self.dir.join("rtm.db"),
-            backup: self.dir.join("rtm.backup.json"),
-            message: e.to_string(),
-        }
-    }
-
-    pub fn get(&self, address: &Address) -> Result<Option<Recorded>, Error> {
-        let key = address.to_string();
-        match self
-            .resources
-            .get(key.as_bytes())
-            .map_err(|e| self.corrupt(e))?
-        {
-            None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| self.corrupt(format!("record {key}: {e}"))),
-        }
-    }
-
-    /// Every record, by address.
-    pub fn all(&self) -> Result<BTreeMap<Address, Recorded>, Error> {
-        let mut out = BTreeMap::new();
-        for item in self.resources.iter() {
-            let (k, v) = item.map_err(|e| self.corrupt(e))?;
-            let key = String::from_utf8_lossy(&k).into_owned();
-            let address = Address::parse(&key).map_err(|e| self.corrupt(e))?;
-            let record: Recorded = serde_json::from_slice(&v)
-                .map_err(|e| self.corrupt(format!("record {key}: {e}")))?;
-            out.insert(address, record);
-        }
-        Ok(out)
-    }
-
-    /// Writes one record and bumps the serial in one transaction, then
-    /// flushes: when this returns Ok the write survives a crash.
-    pub fn put(&self, address: &Address, record: &Recorded) -> Result<u64, Error> {
-        let bytes = serde_json::to_vec(record).map_err(|e| self.write_error(e))?;
-        self.write(address, Some(bytes))
-    }
-
-    /// Forgets an address (no effect on Lambda).
-    pub fn remove(&self, address: &Address) -> Result<bool, Error> {
-        let existed = self
-            .resources
-            .contains_key(address.to_string().as_bytes())
-            .map_err(|e| self.corrupt(e))?;
-        if existed {
-            self.write(address, None)?;
-        }
-        Ok(existed)
-    }
-
-    /// Moves the record at `from` to `to` (a renamed label), in one
-    /// transaction. Fails when `from` is not in state or `to` already is.
-    pub fn rename(&self, from: &Address, to: &Address) -> Result<(), Error> {
-        let record = self
-            .get(from)?
-            .ok_or_else(|| Error::NotInState(from.clone()))?;
-        if self.get(to)?.is_some() {
-            return Err(Error::AlreadyInState(to.clone()));
-        }
-        let bytes = serde_json::to_vec(&record).map_err(|e| self.write_error(e))?;
-        self.write_all(&[(from.to_string(), None), (to.to_string(), Some(bytes))])?;
-        Ok(())
-    }
-
-    fn write(&self, address: &Address, value: Option<Vec<u8>>) -> Result<u64, Error> {
-        self.write_all(&[(address.to_string(), value)])
-    }
-
-    /// Applies the record changes and bumps the serial once, in one
-    /// transaction, then flushes.
-    fn write_all(&self, changes: &[(String, Option<Vec<u8>>)]) -> Result<u64, Error> {
-        let serial = (&self.meta, &self.resources)
-            .transaction(|(meta, resources)| {
-                let serial = meta
-                    .get(META_SERIAL)?
-                    .and_then(|v| decode_u64(&v))
-                    .unwrap_or(0)
-                    + 1;
-                meta.insert(META_SERIAL, &serial.to_be_bytes())?;
-                for (key, value) in changes {
-                    match value {
-                        Some(bytes) => resources.insert(key.as_bytes(), bytes.as_slice())?,
-                        None => resources.remove(key.as_bytes())?,
-                    };
-                }
-                Ok(serial)
-            })
-            .map_err(|e: sled::transaction::TransactionError<()>| {
-                self.write_error(format!("{e:?}"))
-            })?;
-        self.db.flush().map_err(|e| self.write_error(e))?;
-        Ok(serial)
-    }
-
-    fn write_error(&self, e: impl ToString) -> Error {
-        Error::Write {
-            path: self.dir.join("rtm.db"),
-            message: e.to_string(),
-        }
-    }
-
-    /// Rebuilds the database under `dir` from a backup written by
+    /// Rebuilds the local database under `dir` from a backup written by
     /// `write_backup`: takes the lock, checks the whole backup before
     /// touching anything, moves an existing `rtm.db` aside (never deletes
     /// it), and writes every record with the backup's lineage and salt.
@@ -426,238 +389,203 @@ impl Store {
         command: &str,
         lock_timeout: Duration,
     ) -> Result<Restored, Error> {
-        let bad = |message: String| Error::Backup {
-            path: from.to_path_buf(),
-            message,
-        };
-        let text = std::fs::read_to_string(from).map_err(|e| bad(e.to_string()))?;
-        let backup: Backup = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if backup.format_version != FORMAT_VERSION {
-            return Err(Error::UnknownFormat {
-                path: from.to_path_buf(),
-                found: backup.format_version,
-            });
-        }
-        let mut records = Vec::with_capacity(backup.resources.len());
-        for (key, record) in backup.resources {
-            let address = Address::parse(&key).map_err(|e| bad(format!("address {key:?}: {e}")))?;
-            let bytes = serde_json::to_vec(&record).map_err(|e| bad(e.to_string()))?;
-            records.push((address.to_string(), bytes));
-        }
-        ensure_dir(dir)?;
-        let lock = LockGuard::acquire(&dir.join("rtm.lock"), command, lock_timeout)?;
-        let db_path = dir.join("rtm.db");
-        let write_error = |e: String| Error::Write {
-            path: db_path.clone(),
-            message: e,
-        };
-        let moved_aside = if db_path.exists() {
-            let stamp = jiff::Timestamp::now().as_second();
-            let aside = dir.join(format!("rtm.db.replaced-{stamp}"));
-            std::fs::rename(&db_path, &aside).map_err(|e| write_error(e.to_string()))?;
-            Some(aside)
-        } else {
-            None
-        };
-        let serial = backup.serial + 1;
-        let new_salt = backup.salt.is_none();
-        let salt = backup
-            .salt
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let db = open_sled(&db_path).map_err(|e| write_error(e.to_string()))?;
-        let written = (|| -> sled::Result<(sled::Tree, sled::Tree)> {
-            let meta = db.open_tree("meta")?;
-            let resources = db.open_tree("resources")?;
-            // The lineage first and the format version last: a restore cut
-            // short anywhere between leaves a meta tree that open() reports
-            // as incomplete, never one it would take for a new state.
-            meta.insert(META_LINEAGE, backup.lineage.as_bytes())?;
-            for (key, bytes) in &records {
-                resources.insert(key.as_bytes(), bytes.as_slice())?;
-            }
-            meta.insert(META_SALT, salt.as_bytes())?;
-            meta.insert(META_SERIAL, &serial.to_be_bytes())?;
-            meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())?;
-            db.flush()?;
-            Ok((meta, resources))
-        })();
-        let (meta, resources) = written.map_err(|e| write_error(e.to_string()))?;
-        let store = Store {
-            dir: dir.to_path_buf(),
-            db,
-            meta,
-            resources,
-            lineage: backup.lineage.clone(),
-            salt: Salt(salt),
-            _lock: lock,
-        };
-        store.write_backup()?;
-        Ok(Restored {
-            records: records.len(),
-            serial,
-            lineage: backup.lineage,
-            moved_aside,
-            new_salt,
-        })
+        local::Local::restore(dir, from, command, lock_timeout)
     }
 
-    /// Writes a JSON copy of every record next to the database, the recovery
-    /// path if sled ever refuses to open. Sensitive values are hashed there too.
+    /// Removes the S3 lock a killed run left, only if its id is `id`; the
+    /// lock removed.
+    pub fn unlock(location: &Location, id: &str) -> Result<RemoteLock, Error> {
+        match location {
+            Location::Local(dir) => Err(Error::LocalUnlock(dir.join("rtm.lock"))),
+            Location::S3(loc) => s3::Remote::unlock(loc, id),
+        }
+    }
+
+    fn backend(&self) -> &dyn StateStore {
+        match &self.backend {
+            Backend::Local(s) => s,
+            Backend::S3(s) => s,
+        }
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The id of the S3 lock this run holds (`None` for the local lock).
+    pub fn lock_id(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Local(_) => None,
+            Backend::S3(s) => Some(&s.lock().id),
+        }
+    }
+
+    pub fn lineage(&self) -> &str {
+        self.backend().lineage()
+    }
+
+    pub fn salt(&self) -> &Salt {
+        self.backend().salt()
+    }
+
+    /// The number of writes made to this state since it was created.
+    pub fn serial(&self) -> Result<u64, Error> {
+        self.backend().serial()
+    }
+
+    pub fn get(&self, address: &Address) -> Result<Option<Recorded>, Error> {
+        self.backend().get(address)
+    }
+
+    /// Every record, by address.
+    pub fn all(&self) -> Result<BTreeMap<Address, Recorded>, Error> {
+        self.backend().all()
+    }
+
+    /// Writes one record and bumps the serial. Local: flushed when this
+    /// returns. S3: in memory at once and in S3 within a second (never
+    /// waiting for the network here); after a failed S3 write every put
+    /// fails with that write's error.
+    pub fn put(&self, address: &Address, record: &Recorded) -> Result<u64, Error> {
+        self.backend().write(&[(address, Some(record))])
+    }
+
+    /// Forgets an address (no effect on Lambda).
+    pub fn remove(&self, address: &Address) -> Result<bool, Error> {
+        if self.get(address)?.is_none() {
+            return Ok(false);
+        }
+        self.backend().write(&[(address, None)])?;
+        Ok(true)
+    }
+
+    /// Moves the record at `from` to `to` (a renamed label), in one write.
+    /// Fails when `from` is not in state or `to` already is.
+    pub fn rename(&self, from: &Address, to: &Address) -> Result<(), Error> {
+        let record = self
+            .get(from)?
+            .ok_or_else(|| Error::NotInState(from.clone()))?;
+        if self.get(to)?.is_some() {
+            return Err(Error::AlreadyInState(to.clone()));
+        }
+        self.backend().write(&[(from, None), (to, Some(&record))])?;
+        Ok(())
+    }
+
+    /// Writes what is pending now (S3); local writes are always flushed.
+    pub fn flush(&self) -> Result<(), Error> {
+        self.backend().flush()
+    }
+
+    /// Writes the local state's JSON backup next to the database, the
+    /// recovery path if sled ever refuses to open. A no-op for S3, whose
+    /// object is that document already.
     pub fn write_backup(&self) -> Result<(), Error> {
-        let records = self.all()?;
-        let doc = serde_json::json!({
-            "format_version": FORMAT_VERSION,
-            "lineage": self.lineage,
-            "serial": self.serial()?,
-            "salt": self.salt.0,
-            "resources": records.iter().map(|(a, r)| (a.to_string(), r)).collect::<BTreeMap<_, _>>(),
-        });
-        let path = self.dir.join("rtm.backup.json");
-        if let Some(theirs) = read_backup_lineage(&path)?
-            && theirs != self.lineage
-        {
-            return Err(Error::ForeignBackup {
-                path,
-                theirs,
-                ours: self.lineage.clone(),
-            });
+        match &self.backend {
+            Backend::Local(s) => s.write_backup(),
+            Backend::S3(_) => Ok(()),
         }
-        let tmp = self.dir.join("rtm.backup.json.tmp");
-        let text = serde_json::to_string_pretty(&doc).map_err(|e| self.write_error(e))?;
-        std::fs::write(&tmp, text)
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| self.write_error(e))
     }
-}
 
-/// The lineage a backup file records; `None` when there is no backup. A
-/// backup that cannot be read is an error: it may be the only copy.
-fn read_backup_lineage(path: &Path) -> Result<Option<String>, Error> {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        lineage: String,
+    /// The whole state as one document (`state pull`).
+    pub fn document(&self) -> Result<Document, Error> {
+        Ok(Document::of(
+            self.lineage(),
+            self.serial()?,
+            &self.salt().0,
+            &self.all()?,
+        ))
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::Backup {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            });
-        }
-    };
-    serde_json::from_str::<Head>(&text)
-        .map(|h| Some(h.lineage))
-        .map_err(|e| Error::Backup {
-            path: path.to_path_buf(),
-            message: format!(
-                "it is not an rtm state backup ({e}); move it aside if it is not needed"
-            ),
-        })
-}
 
-/// Opens sled at `path`. rtm's own lock file is already held, so a busy
-/// sled lock can only be a `Db` this process just dropped whose flusher
-/// thread has not yet let go: wait up to 2 s for it.
-fn open_sled(path: &Path) -> sled::Result<sled::Db> {
-    let config = sled::Config::new().path(path);
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        match config.open() {
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
+    /// Replaces the state with `doc` (`state push`; `source` names it in
+    /// errors). Refused when this state holds records and `doc` is of
+    /// another lineage or not of a higher serial, unless `force`.
+    pub fn push(self, doc: Document, source: &str, force: bool) -> Result<Replaced, Error> {
+        let serial = self.serial()?;
+        if !force && !self.all()?.is_empty() {
+            if doc.lineage != self.lineage() {
+                return Err(Error::PushLineage {
+                    file: source.to_string(),
+                    theirs: doc.lineage,
+                    ours: self.lineage().to_string(),
+                });
             }
-            other => return other,
+            if doc.serial <= serial {
+                return Err(Error::PushSerial {
+                    file: source.to_string(),
+                    theirs: doc.serial,
+                    ours: serial,
+                });
+            }
         }
+        doc.records(source)?;
+        self.replace(doc)
     }
-}
 
-fn decode_u64(bytes: &[u8]) -> Option<u64> {
-    <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
+    /// What copying `from` (the local state) into this store would do;
+    /// an error when this store holds records of another lineage.
+    pub fn migrate_check(&self, from: &Store) -> Result<MigrateCheck, Error> {
+        let here = self.all()?;
+        let records = from.all()?.len();
+        if here.is_empty() {
+            return Ok(MigrateCheck::Copy { records });
+        }
+        if self.lineage() != from.lineage() {
+            return Err(Error::MigrateLineage {
+                url: self.location.to_string(),
+                theirs: self.lineage().to_string(),
+                ours: from.lineage().to_string(),
+                records: here.len(),
+            });
+        }
+        let serial = self.serial()?;
+        if serial >= from.serial()? {
+            return Ok(MigrateCheck::AlreadyThere { serial });
+        }
+        Ok(MigrateCheck::Copy { records })
+    }
+
+    /// Copies `from` (the local state) here whole: its lineage, salt and
+    /// records; call [`Store::migrate_check`] first.
+    pub fn migrate_from(self, from: &Store) -> Result<Replaced, Error> {
+        self.replace(from.document()?)
+    }
+
+    /// Writes `doc` in place of this state. Its serial goes above this
+    /// state's (when there is one), so a plan saved against either is
+    /// refused as stale; a document without a salt gets a new one.
+    fn replace(self, doc: Document) -> Result<Replaced, Error> {
+        let existed = match &self.backend {
+            Backend::Local(_) => true,
+            Backend::S3(s) => s.existed(),
+        };
+        let serial = if existed {
+            doc.serial.max(self.serial()? + 1)
+        } else {
+            doc.serial
+        };
+        let (salt, made_salt) = match doc.salt {
+            Some(salt) => (salt, false),
+            None if doc.lineage == self.lineage() => (self.salt().0.clone(), false),
+            None => (new_salt(), true),
+        };
+        let doc = Document {
+            serial,
+            salt: Some(salt.clone()),
+            ..doc
+        };
+        match self.backend {
+            Backend::Local(s) => s.replace(&doc, &salt)?,
+            Backend::S3(s) => s.replace(&doc)?,
+        }
+        Ok(Replaced {
+            lineage: doc.lineage,
+            serial,
+            records: doc.resources.len(),
+            new_salt: made_salt,
+        })
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Qualifier;
-
-    fn record(name: &str) -> Recorded {
-        Recorded {
-            function_name: name.into(),
-            qualifier: Qualifier::Latest,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn writes_bump_the_serial_and_survive_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Address::parse("function.a").unwrap();
-        let lineage;
-        {
-            let store = Store::open(dir.path(), "test", Duration::ZERO).unwrap();
-            assert_eq!(store.serial().unwrap(), 0);
-            assert_eq!(store.put(&a, &record("a")).unwrap(), 1);
-            assert_eq!(store.put(&a, &record("a2")).unwrap(), 2);
-            lineage = store.lineage().to_string();
-        }
-        let store = Store::open(dir.path(), "test", Duration::ZERO).unwrap();
-        assert_eq!(store.serial().unwrap(), 2);
-        assert_eq!(store.lineage(), lineage);
-        assert_eq!(store.get(&a).unwrap().unwrap().function_name, "a2");
-        assert!(store.remove(&a).unwrap());
-        assert!(!store.remove(&a).unwrap());
-        assert_eq!(store.serial().unwrap(), 3);
-        assert!(store.all().unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_second_open_reports_the_holder() {
-        let dir = tempfile::tempdir().unwrap();
-        let _first = Store::open(dir.path(), "apply", Duration::ZERO).unwrap();
-        let err = match Store::open(dir.path(), "plan", Duration::from_millis(200)) {
-            Err(e) => e.to_string(),
-            Ok(_) => panic!("second open must fail while the first holds the lock"),
-        };
-        assert!(
-            err.starts_with("state is locked by rtm apply (pid "),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_file_where_the_state_directory_goes_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("state");
-        std::fs::write(&file, "").unwrap();
-        let Err(e) = Store::open(&file, "plan", Duration::ZERO) else {
-            panic!("opened a file as the state directory");
-        };
-        assert_eq!(
-            e.to_string(),
-            format!(
-                "cannot use the state directory {}: it is a file, not a directory (see --state)",
-                file.display()
-            )
-        );
-    }
-
-    #[test]
-    fn an_unreadable_database_is_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("rtm.db")).unwrap();
-        std::fs::write(dir.path().join("rtm.db").join("conf"), b"\xff\xfe garbage").unwrap();
-        std::fs::write(dir.path().join("rtm.db").join("db"), b"garbage").unwrap();
-        match Store::open(dir.path(), "plan", Duration::ZERO) {
-            Err(e) => {
-                let msg = e.to_string();
-                assert!(msg.contains("to recover"), "{msg}");
-            }
-            Ok(_) => panic!("garbage must not open as a state"),
-        }
-    }
-}
+mod tests;

@@ -8,7 +8,7 @@ use crate::plan_apply::{Workspace, plan_json};
 use crate::support::{Output, RTM, fleet};
 
 /// A seed file of `count` Zip functions `svc-001`.. on python3.12.
-fn seed(count: usize) -> tempfile::NamedTempFile {
+pub fn seed(count: usize) -> tempfile::NamedTempFile {
     let f = tempfile::NamedTempFile::new().expect("seed");
     std::fs::write(
         f.path(),
@@ -19,7 +19,7 @@ fn seed(count: usize) -> tempfile::NamedTempFile {
 }
 
 /// One for_each block over `svc-001`..: mode and memory for all of them.
-fn fleet_config(count: usize, mode: &str, memory: u32) -> String {
+pub fn fleet_config(count: usize, mode: &str, memory: u32) -> String {
     let names: Vec<String> = (1..=count).map(|i| format!("\"svc-{i:03}\"")).collect();
     format!(
         r#"
@@ -73,7 +73,7 @@ fn wait_for_lock(w: &Workspace) {
 
 /// A background run whose stderr is read as it comes, so a test can wait
 /// for a line rtm prints (never for a fixed time) and still see it all.
-struct Watched {
+pub struct Watched {
     child: Child,
     lines: std::sync::mpsc::Receiver<String>,
     seen: Vec<String>,
@@ -81,7 +81,7 @@ struct Watched {
 }
 
 impl Watched {
-    fn new(mut child: Child) -> Watched {
+    pub fn new(mut child: Child) -> Watched {
         use std::io::BufRead;
         let stderr = child.stderr.take().expect("stderr piped");
         let (tx, lines) = std::sync::mpsc::channel();
@@ -104,7 +104,7 @@ impl Watched {
     }
 
     /// Waits until rtm prints a stderr line containing `needle`.
-    fn wait_for(&mut self, needle: &str) {
+    pub fn wait_for(&mut self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -124,12 +124,12 @@ impl Watched {
         }
     }
 
-    fn pid(&self) -> String {
+    pub fn pid(&self) -> String {
         self.child.id().to_string()
     }
 
     /// Waits for the run to end: its exit code, stdout and whole stderr.
-    fn finish(mut self) -> Output {
+    pub fn finish(mut self) -> Output {
         let mut stdout = String::new();
         if let Some(mut out) = self.child.stdout.take() {
             use std::io::Read;

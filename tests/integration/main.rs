@@ -26,4 +26,5 @@ mod sim_output_shapes; // every response of every served operation against botoc
 mod sim_sdk; // the emulator through the real aws-sdk-lambda client
 mod sim_store; // the emulator's data: SIGKILL durability, restarts, seeds
 mod sim_tags; // TagResource, UntagResource, ListTags and tags on functions, as Lambda's API has them
+mod state_s3; // the state backends: shared behaviours on sled and S3 (moto_server), locks, lost updates, pull/push/migrate/unlock
 mod support; // the `rtm` binary runner and the emulator harness shared by every module

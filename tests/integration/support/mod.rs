@@ -175,4 +175,5 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 pub mod fleet; // the emulator for plan/apply tests, seeded and checked with the SDK
+pub mod moto; // moto_server as the S3 store for the state backend, driven with aws-sdk-s3
 pub mod sim; // the emulator for its own conformance tests: subprocess, SDK client, AWS CLI, raw HTTP
