@@ -27,6 +27,10 @@ pub struct DriftArgs {
     /// Exit 2 also when the configuration has changes not yet applied.
     #[arg(long)]
     pub fail_on_pending: bool,
+    /// Exit 2 also when a function crosses a policy threshold (a stale
+    /// FunctionUpdate, an old image, a deprecated runtime).
+    #[arg(long)]
+    pub fail_on_policy: bool,
     /// Report every runtime version change first seen this long ago or
     /// less (e.g. 7d, 36h), so a missed cron run loses nothing.
     #[arg(long, default_value = "7d", value_parser = humantime::parse_duration, value_name = "DURATION")]
@@ -111,7 +115,9 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<Outcome, crate::Error
         .and_then(|_| out.flush())
         .map_err(|e| crate::Error::io("cannot write to stdout", e))?;
     let alert = report.iter().any(|f| {
-        f.status.alerts() || (args.fail_on_pending && f.status == drift::DriftStatus::Pending)
+        f.status.alerts()
+            || (args.fail_on_pending && f.status == drift::DriftStatus::Pending)
+            || (args.fail_on_policy && !f.violations.is_empty())
     });
     Ok(if alert {
         Outcome::Findings

@@ -137,6 +137,9 @@ pub struct FunctionDrift {
     /// Why, in a few words (pin dates, missing function's error).
     pub detail: Option<String>,
     pub update_runtime_on: Option<UpdateRuntimeOn>,
+    /// Policy thresholds the function crosses (the report's: a stale
+    /// FunctionUpdate, a long pin, an old image, a deprecated runtime).
+    pub violations: Vec<super::report::Violation>,
 }
 
 fn expected_value(d: &DesiredFunction, path: &str, today: jiff::civil::Date) -> Option<AttrValue> {
@@ -206,6 +209,7 @@ pub fn classify(
         },
         detail: None,
         update_runtime_on: None,
+        violations: Vec::new(),
     };
     let live = match live {
         Ok(l) => l,
@@ -216,6 +220,25 @@ pub fn classify(
         }
     };
     out.update_runtime_on = Some(live.runtime_management.update_runtime_on);
+    out.violations = super::report::classify(
+        &super::report::ReportInput {
+            address: Some(&d.address),
+            live,
+            recorded,
+            pin_until: d
+                .runtime_management
+                .as_ref()
+                .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
+                .and_then(|rm| rm.pin_until),
+        },
+        policy,
+        now,
+    )
+    .violations
+    .into_iter()
+    // An expired pin is its own status (pin_expired).
+    .filter(|v| v.kind != "pin_expired" && v.kind != "pin_too_long")
+    .collect();
     let part = |i: usize| live.function_arn.split(':').nth(i).map(str::to_string);
     out.account_id = part(4);
     out.region = part(3).or(out.region.take());

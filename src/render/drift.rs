@@ -91,6 +91,17 @@ pub fn human(functions: &[FunctionDrift], s: Styler) -> String {
             );
         }
     }
+    for f in functions {
+        for v in &f.violations {
+            let _ = writeln!(
+                body,
+                "  {} {:<width$}  past policy: {}",
+                s.warn(&format!("{:<12}", "policy")),
+                f.address.to_string(),
+                v.message
+            );
+        }
+    }
     for (f, change) in changes(functions) {
         let _ = writeln!(
             body,
@@ -133,6 +144,7 @@ pub fn json(
             "region": f.region,
             "status": f.status.as_str(),
             "detail": f.detail,
+            "violations": f.violations,
             "fields": f.fields.iter().map(|x| json!({
                 "path": x.path, "expected": x.expected, "live": x.live, "last_applied": x.last_applied,
             })).collect::<Vec<_>>(),
