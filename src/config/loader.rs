@@ -181,19 +181,11 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
     let mut sources = Sources::default();
     let mut file_ids = Vec::new();
     for path in &paths {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        file_ids.push(sources.add(path.clone(), text));
+        file_ids.push(sources.add(path.clone(), read_text(path)?));
     }
     let mut var_file_ids = Vec::new();
     for path in &opts.var_files {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        var_file_ids.push(sources.add(path.clone(), text));
+        var_file_ids.push(sources.add(path.clone(), read_text(path)?));
     }
     let (desired, diags) = {
         let mut r = Reporter::new(&sources);
@@ -216,6 +208,22 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
         sources,
     })
 }
+
+/// A file's text without a leading UTF-8 byte-order mark: editors on
+/// Windows write one, hcl-edit rejects it, and no editor counts it as a
+/// column, so dropping it keeps every line:column as the user sees it.
+fn read_text(path: &Path) -> Result<String, Error> {
+    let mut text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len_utf8());
+    }
+    Ok(text)
+}
+
+pub const BOM: char = '\u{feff}';
 
 fn sort(d: &mut [super::Diagnostic]) {
     d.sort_by(|a, b| {

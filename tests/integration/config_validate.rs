@@ -279,3 +279,21 @@ fn a_directory_without_config_files_is_an_error() {
     let out = Rtm::new().arg("validate").run().expect_code(1);
     assert!(out.stderr.contains("no *.rtm.hcl files"), "{}", out.stderr);
 }
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_columns_stay_right() {
+    // Notepad and some Windows editors start UTF-8 files with U+FEFF.
+    let rtm = Rtm::new().file(
+        "main.rtm.hcl",
+        "\u{feff}function \"a\" { name = \"bad name\" }\n",
+    );
+    let (code, report, raw) = validate_json(rtm.path(), &[]);
+    assert_eq!(code, 1, "{raw}");
+    let d = &report.diagnostics[0];
+    assert_eq!(report.error_count, 1, "{raw}");
+    assert!(d.message.contains("invalid function name"), "{raw}");
+    assert_eq!((d.line, d.column), (1, 23), "{raw}");
+    let rtm = Rtm::new().file("main.rtm.hcl", "\u{feff}function \"a\" {}\n");
+    let (code, report, raw) = validate_json(rtm.path(), &[]);
+    assert_eq!((code, report.function_count), (0, Some(1)), "{raw}");
+}
