@@ -148,24 +148,79 @@ static LOCALS_NONE: Schema = Schema {
     blocks: &[],
 };
 
-/// Lists the `*.rtm.hcl` files of a directory in name order.
+/// Lists the `*.rtm.hcl` files of a directory in name order, following
+/// symbolic links; anything else so named (a directory, a broken link, a
+/// FIFO) is an error naming it, never skipped.
 pub fn config_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let (files, mut not_files) = discover(dir)?;
+    match not_files.drain(..).next() {
+        Some(NotAFile { path, reason }) => Err(Error::NotAFile { path, reason }),
+        None => Ok(files),
+    }
+}
+
+/// A name ending in `.rtm.hcl` that does not lead to a regular file.
+struct NotAFile {
+    path: PathBuf,
+    reason: String,
+}
+
+fn discover(dir: &Path) -> Result<(Vec<PathBuf>, Vec<NotAFile>), Error> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut names: Vec<String> = entries
+    // Names that are not UTF-8 are still files: kept as OsString.
+    let mut names: Vec<std::ffi::OsString> = entries
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".rtm.hcl"))
+        .map(|e| e.file_name())
+        .filter(|n| n.as_encoded_bytes().ends_with(b".rtm.hcl"))
         .collect();
     names.sort();
-    Ok(names.into_iter().map(|n| display_path(dir, &n)).collect())
+    let mut files = Vec::new();
+    let mut not_files = Vec::new();
+    for name in names {
+        let path = display_path(dir, &name);
+        match not_a_file(&path) {
+            None => files.push(path),
+            Some(reason) => not_files.push(NotAFile { path, reason }),
+        }
+    }
+    Ok((files, not_files))
+}
+
+/// Why `path` (followed through symbolic links) is not a regular file.
+fn not_a_file(path: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) => {
+            let t = m.file_type();
+            let what = if t.is_dir() {
+                "a directory"
+            } else if t.is_fifo() {
+                "a FIFO"
+            } else if t.is_socket() {
+                "a socket"
+            } else if t.is_char_device() || t.is_block_device() {
+                "a device"
+            } else {
+                "not a regular file"
+            };
+            Some(format!("is {what}, not a configuration file"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Some("is a symbolic link to a file that does not exist".into())
+        }
+        Err(e) if e.raw_os_error() == Some(40) => {
+            Some("is a symbolic link loop (ELOOP): it never reaches a file".into())
+        }
+        Err(e) => Some(format!("cannot be followed to a file: {e}")),
+    }
 }
 
 /// `-C .` shows `main.rtm.hcl`, not `./main.rtm.hcl`.
-fn display_path(dir: &Path, name: &str) -> PathBuf {
+fn display_path(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
     if dir == Path::new(".") || dir.as_os_str().is_empty() {
         PathBuf::from(name)
     } else {
@@ -174,8 +229,8 @@ fn display_path(dir: &Path, name: &str) -> PathBuf {
 }
 
 pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
-    let paths = config_files(&opts.dir)?;
-    if paths.is_empty() {
+    let (paths, not_files) = discover(&opts.dir)?;
+    if paths.is_empty() && not_files.is_empty() {
         return Err(Error::NoFiles(opts.dir.clone()));
     }
     let mut sources = Sources::default();
@@ -189,6 +244,12 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
     }
     let (desired, diags) = {
         let mut r = Reporter::new(&sources);
+        for n in not_files {
+            r.emit(
+                D::about_file(n.path.clone(), format!("{} {}", n.path.display(), n.reason))
+                    .help("every *.rtm.hcl in the configuration directory is read: point it at a file, or rename or move it"),
+            );
+        }
         let desired = load_sources(&mut r, &file_ids, &var_file_ids, opts);
         (desired, std::mem::take(&mut r.diags))
     };
@@ -209,13 +270,43 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
     })
 }
 
+/// The most a configuration or var file may hold: far beyond any real
+/// fleet (10,000 functions take about 500 KB), and a `--var-file
+/// /dev/zero` is refused instead of read forever.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
 /// A file's text without a leading UTF-8 byte-order mark: editors on
 /// Windows write one, hcl-edit rejects it, and no editor counts it as a
 /// column, so dropping it keeps every line:column as the user sees it.
 fn read_text(path: &Path) -> Result<String, Error> {
-    let mut text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    use std::io::Read as _;
+    let read_error = |source| Error::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(read_error(std::io::Error::other(format!(
+            "it is larger than {} MiB, the most rtm reads from one file",
+            MAX_FILE_BYTES >> 20
+        ))));
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&bytes[..at]);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text (byte 0x{:02x} at line {line}, column {column})",
+                bytes[at]
+            ),
+        ))
     })?;
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());

@@ -83,6 +83,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("{} {reason}", path.display())]
+    NotAFile { path: PathBuf, reason: String },
     #[error("no *.rtm.hcl files in {}", .0.display())]
     NoFiles(PathBuf),
     #[error("the configuration is invalid ({} errors)", .0.error_count())]

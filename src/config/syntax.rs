@@ -115,6 +115,8 @@ pub struct Reporter<'s> {
 pub struct D {
     severity: Severity,
     loc: Option<Loc>,
+    /// For a diagnostic about a whole file that has no text (`loc` is None).
+    file: Option<std::path::PathBuf>,
     message: String,
     label: Option<String>,
     help: Option<String>,
@@ -126,6 +128,7 @@ impl D {
         D {
             severity: Severity::Error,
             loc: Some(loc.clone()),
+            file: None,
             message: message.into(),
             label: None,
             help: None,
@@ -143,10 +146,18 @@ impl D {
         D {
             severity,
             loc: None,
+            file: None,
             message: message.into(),
             label: None,
             help: None,
             notes: Vec::new(),
+        }
+    }
+    /// An error about a file as a whole (one that could not be read as text).
+    pub fn about_file(file: std::path::PathBuf, message: impl Into<String>) -> D {
+        D {
+            file: Some(file),
+            ..D::cli(Severity::Error, message)
         }
     }
     pub fn label(mut self, label: impl Into<String>) -> D {
@@ -195,7 +206,12 @@ impl<'s> Reporter<'s> {
                     Some(loc.span.clone()),
                 )
             }
-            None => (COMMAND_LINE.into(), 0, 0, None),
+            None => (
+                d.file.clone().unwrap_or_else(|| COMMAND_LINE.into()),
+                0,
+                0,
+                None,
+            ),
         };
         let key = (
             d.loc.as_ref().map_or(usize::MAX, |l| l.file),

@@ -297,3 +297,82 @@ fn a_byte_order_mark_is_accepted_and_columns_stay_right() {
     let (code, report, raw) = validate_json(rtm.path(), &[]);
     assert_eq!((code, report.function_count), (0, Some(1)), "{raw}");
 }
+
+#[test]
+fn a_symlinked_config_file_is_read() {
+    let rtm = Rtm::new().file("shared/fleet.hcl", "function \"a\" {}\n");
+    std::os::unix::fs::symlink("shared/fleet.hcl", rtm.path().join("main.rtm.hcl"))
+        .expect("symlink");
+    let (code, report, raw) = validate_json(rtm.path(), &[]);
+    assert_eq!((code, report.function_count), (0, Some(1)), "{raw}");
+}
+
+#[test]
+fn config_names_that_are_not_files_are_errors_naming_each() {
+    let rtm = Rtm::new().file("main.rtm.hcl", "function \"a\" {}\n");
+    let dir = rtm.path();
+    std::fs::create_dir(dir.join("x.rtm.hcl")).expect("mkdir");
+    std::os::unix::fs::symlink("loop.rtm.hcl", dir.join("loop.rtm.hcl")).expect("symlink");
+    std::os::unix::fs::symlink("gone.hcl", dir.join("broken.rtm.hcl")).expect("symlink");
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.rtm.hcl"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let (code, report, raw) = validate_json(dir, &[]);
+    assert_eq!((code, report.error_count), (1, 4), "{raw}");
+    for (file, phrase) in [
+        ("x.rtm.hcl", "is a directory"),
+        ("loop.rtm.hcl", "symbolic link loop"),
+        ("broken.rtm.hcl", "does not exist"),
+        ("pipe.rtm.hcl", "is a FIFO"),
+    ] {
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.file.ends_with(file) && d.message.contains(phrase)),
+            "{file}: {raw}"
+        );
+    }
+    let out = run_in(dir, &["validate".to_string()], &[], None).expect_code(1);
+    assert!(
+        out.stdout
+            .contains("error: x.rtm.hcl is a directory, not a configuration file"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_var_file_without_end_is_refused_not_read_forever() {
+    let out = rtm_in(
+        &[("main.rtm.hcl", VARS)],
+        &["--var-file", "/dev/zero", "validate"],
+        &[],
+    )
+    .expect_code(1);
+    assert!(
+        out.stderr
+            .contains("cannot read /dev/zero: it is larger than 16 MiB"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_names_the_line_and_column() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("main.rtm.hcl"),
+        b"function \"a\" {\n  name = \"caf\xe9\"\n}\n",
+    )
+    .expect("write");
+    let out = run_in(tmp.path(), &["validate".to_string()], &[], None).expect_code(1);
+    assert!(
+        out.stderr
+            .contains("main.rtm.hcl: it is not UTF-8 text (byte 0xe9 at line 2, column 14)"),
+        "{}",
+        out.stderr
+    );
+}
