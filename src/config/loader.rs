@@ -234,9 +234,45 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
         return Err(Error::NoFiles(opts.dir.clone()));
     }
     let mut sources = Sources::default();
+    let mut overrides: Vec<(PathBuf, &str, bool)> = Vec::new();
+    for (path, text) in &opts.overrides {
+        let canonical = path.canonicalize().map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        overrides.push((canonical, text, false));
+    }
     let mut file_ids = Vec::new();
     for path in &paths {
-        file_ids.push(sources.add(path.clone(), read_text(path)?));
+        let given = match path.canonicalize() {
+            Ok(c) => overrides.iter_mut().find(|(o, _, _)| *o == c),
+            Err(_) => None,
+        };
+        let text = match given {
+            Some((_, text, used)) => {
+                *used = true;
+                without_bom(text.to_string())
+            }
+            None => read_text(path)?,
+        };
+        file_ids.push(sources.add(path.clone(), text));
+    }
+    if let Some(((path, _), _)) = opts
+        .overrides
+        .iter()
+        .zip(&overrides)
+        .find(|(_, (_, _, used))| !used)
+    {
+        return Err(Error::Read {
+            path: path.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "it is not one of the *.rtm.hcl files of {}",
+                    opts.dir.display()
+                ),
+            ),
+        });
     }
     let mut var_file_ids = Vec::new();
     for path in &opts.var_files {
@@ -294,7 +330,7 @@ fn read_text(path: &Path) -> Result<String, Error> {
             MAX_FILE_BYTES >> 20
         ))));
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
         let before = String::from_utf8_lossy(&bytes[..at]);
@@ -308,10 +344,14 @@ fn read_text(path: &Path) -> Result<String, Error> {
             ),
         ))
     })?;
+    Ok(without_bom(text))
+}
+
+fn without_bom(mut text: String) -> String {
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());
     }
-    Ok(text)
+    text
 }
 
 pub const BOM: char = '\u{feff}';
@@ -1342,6 +1382,26 @@ function "v7" {
         );
         let thumb = &loaded.desired.functions[&Address::new("worker", Some("thumb".into()))];
         assert_eq!(thumb.function.name, "thumb-dev");
+    }
+
+    #[test]
+    fn an_override_replaces_a_file_and_must_name_one() {
+        let text = "function \"a\" {}\n";
+        let loaded = load_text(text, |o| {
+            o.overrides = vec![(o.dir.join("main.rtm.hcl"), "function \"b\" {}\n".into())];
+        })
+        .expect("valid");
+        assert!(
+            loaded
+                .desired
+                .functions
+                .contains_key(&Address::new("b", None))
+        );
+        assert_eq!(loaded.desired.functions.len(), 1);
+        let err = load_text(text, |o| {
+            o.overrides = vec![(o.dir.clone(), "function \"b\" {}\n".into())];
+        });
+        assert!(matches!(err, Err(super::Error::Read { .. })), "{err:?}");
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub struct LoadOptions {
     pub var_files: Vec<PathBuf>,
     /// `RTM_VAR_NAME=VALUE`, collected by the cli (the loader reads no environment).
     pub env_vars: Vec<(String, String)>,
+    /// Files whose text is given here instead of read from disk (matched by
+    /// canonical path against the directory's `*.rtm.hcl` files): `rtm
+    /// rollback` checks an edit before writing it, and its diagnostics name
+    /// the real file.
+    pub overrides: Vec<(PathBuf, String)>,
     /// The current date, injectable for tests: expired pins and `max_pin_days`
     /// are judged against it.
     pub today: jiff::civil::Date,
@@ -43,6 +48,7 @@ impl LoadOptions {
             vars: Vec::new(),
             var_files: Vec::new(),
             env_vars: Vec::new(),
+            overrides: Vec::new(),
             today,
         }
     }

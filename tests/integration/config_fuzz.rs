@@ -111,6 +111,7 @@ fn check(text: &str) {
         vars: vec![("env".into(), "x".into())],
         var_files: Vec::new(),
         env_vars: vec![("n".into(), "[1".into())],
+        overrides: Vec::new(),
         today: jiff::civil::date(2026, 11, 21),
     };
     match rtm::config::load(&opts) {

@@ -376,3 +376,34 @@ fn a_file_that_is_not_utf8_names_the_line_and_column() {
         out.stderr
     );
 }
+
+#[test]
+fn a_rollback_pin_that_breaks_policy_names_the_real_file() {
+    let cfg = "policy {\n  max_pin_days = 14\n}\n\nfunction \"orders\" {\n  runtime_management {\n    update_runtime_on = \"Auto\"\n  }\n}\n";
+    let mut rtm = Rtm::new().file("main.rtm.hcl", cfg).args([
+            "--now",
+            "2026-12-01T00:00:00Z",
+            "rollback",
+            "function.orders",
+            "--to",
+            "arn:aws:lambda:us-east-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6",
+            "--until",
+            "2099-01-01",
+        ]);
+    let out = rtm.run().expect_code(1);
+    assert!(
+        out.stderr
+            .contains("pin_until 2099-01-01 is more than 14 days ahead"),
+        "{}",
+        out.stderr
+    );
+    // The edited text is checked in memory: the snippet is the edit, the
+    // path the user's file, never a scratch copy's.
+    assert!(
+        out.stderr.contains(" --> main.rtm.hcl:9:27\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("rtm-rollback"), "{}", out.stderr);
+    assert_eq!(rtm.read("main.rtm.hcl"), cfg);
+}
