@@ -101,49 +101,92 @@ fn wrong_type(path: &str, f: &Field, got: &Value, expected: &str) -> D {
     )
 }
 
-fn expect_string(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<String> {
-    match &f.value {
+/// HCL's automatic conversions (Terraform's, from cty) of a value to the
+/// type an attribute expects: a string holding a number where a number is
+/// expected, "true"/"false" where a bool is, a number or bool where a string
+/// is. So `--var mem=512` (a string, as every untyped command-line value is)
+/// sets `memory_size = var.mem`.
+pub fn to_string(v: &Value) -> Option<String> {
+    match v {
         Value::String(s) => Some(s.clone()),
-        other => {
-            r.emit(
-                wrong_type(path, f, other, "a string")
-                    .label(format!("this is {}", render_value(other))),
-            );
-            None
-        }
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(number_text(n)),
+        _ => None,
     }
+}
+
+/// A number as Terraform writes it in a string: no exponent, no `.0`.
+fn number_text(n: &hcl::Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    if f.fract() == 0.0 && f.abs() < 9e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+pub fn to_number(v: &Value) -> Option<hcl::Number> {
+    match v {
+        Value::Number(n) => Some(*n),
+        Value::String(s) => s
+            .parse::<i64>()
+            .ok()
+            .map(hcl::Number::from)
+            .or_else(|| s.parse::<f64>().ok().and_then(hcl::Number::from_f64)),
+        _ => None,
+    }
+}
+
+pub fn to_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The field's value converted by `convert`, or a "must be EXPECTED" error.
+fn expect<T>(
+    r: &mut Reporter<'_>,
+    path: &str,
+    f: &Field,
+    expected: &str,
+    convert: impl FnOnce(&Value) -> Option<T>,
+) -> Option<T> {
+    let converted = convert(&f.value);
+    if converted.is_none() {
+        r.emit(
+            wrong_type(path, f, &f.value, expected)
+                .label(format!("this is {}", render_value(&f.value))),
+        );
+    }
+    converted
+}
+
+fn expect_string(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<String> {
+    expect(r, path, f, "a string", to_string)
 }
 
 fn expect_int(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<i64> {
-    match &f.value {
-        Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
-        Value::Number(n)
-            if n.as_f64()
-                .is_some_and(|x| x.fract() == 0.0 && x.abs() < 9e15) =>
-        {
-            n.as_f64().map(|x| x as i64)
-        }
-        other => {
-            r.emit(
-                wrong_type(path, f, other, "a whole number")
-                    .label(format!("this is {}", render_value(other))),
-            );
-            None
-        }
-    }
+    expect(r, path, f, "a whole number", |v| {
+        let n = to_number(v)?;
+        n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                .map(|x| x as i64)
+        })
+    })
 }
 
 fn expect_bool(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<bool> {
-    match &f.value {
-        Value::Bool(b) => Some(*b),
-        other => {
-            r.emit(
-                wrong_type(path, f, other, "true or false")
-                    .label(format!("this is {}", render_value(other))),
-            );
-            None
-        }
-    }
+    expect(r, path, f, "true or false", to_bool)
 }
 
 fn expect_strings(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<Vec<String>> {
@@ -151,15 +194,15 @@ fn expect_strings(r: &mut Reporter<'_>, path: &str, f: &Field) -> Option<Vec<Str
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                match item {
-                    Value::String(s) => out.push(s.clone()),
-                    other => {
+                match to_string(item) {
+                    Some(s) => out.push(s),
+                    None => {
                         r.emit(D::error(
                             &f.loc,
                             format!(
                                 "{} must be a list of strings; found a {} element",
                                 short_name(path),
-                                type_name(other)
+                                type_name(item)
                             ),
                         ));
                         return None;
@@ -184,18 +227,18 @@ fn expect_string_map(
         Value::Object(items) => {
             let mut out = BTreeMap::new();
             for (k, v) in items {
-                match v {
-                    Value::String(s) => {
-                        out.insert(k.clone(), s.clone());
+                match to_string(v) {
+                    Some(s) => {
+                        out.insert(k.clone(), s);
                     }
-                    other => {
+                    None => {
                         r.emit(
                             D::error(
                                 &f.loc,
                                 format!(
                                     "{} must map names to strings; {k} is a {}",
                                     short_name(path),
-                                    type_name(other)
+                                    type_name(v)
                                 ),
                             )
                             .help("quote the value: Lambda environment values are strings"),

@@ -516,14 +516,16 @@ impl VarType {
         }
     }
 
-    fn accepts(self, v: &Value) -> bool {
+    /// `v` as a value of this type, by HCL's conversion rules (a default
+    /// of `"512"` for a number variable is 512); `None` when it has none.
+    fn convert(self, v: &Value) -> Option<Value> {
         match self {
-            VarType::String => v.is_string(),
-            VarType::Number => v.is_number(),
-            VarType::Bool => v.is_boolean(),
-            VarType::List => v.is_array(),
-            VarType::Map => v.is_object(),
-            VarType::Any => true,
+            VarType::String => function::to_string(v).map(Value::String),
+            VarType::Number => function::to_number(v).map(Value::Number),
+            VarType::Bool => function::to_bool(v).map(Value::Bool),
+            VarType::List => v.is_array().then(|| v.clone()),
+            VarType::Map => v.is_object().then(|| v.clone()),
+            VarType::Any => Some(v.clone()),
         }
     }
 }
@@ -658,20 +660,22 @@ fn resolve_variables(
                 functions: stdlib::FUNCTION_NAMES,
             };
             if r.check_refs(a, &scope)
-                && let Some(v) = eval(r, a, &ctx, None)
+                && let Some(mut v) = eval(r, a, &ctx, None)
             {
                 if let Some(t) = ty
-                    && !t.accepts(&v)
                     && !v.is_null()
                 {
-                    r.emit(D::error(
-                        &a.value_loc,
-                        format!(
-                            "the default of variable {name:?} is a {}, but its type is {}",
-                            type_name(&v),
-                            t.name()
-                        ),
-                    ));
+                    match t.convert(&v) {
+                        Some(converted) => v = converted,
+                        None => r.emit(D::error(
+                            &a.value_loc,
+                            format!(
+                                "the default of variable {name:?} is a {}, but its type is {}",
+                                type_name(&v),
+                                t.name()
+                            ),
+                        )),
+                    }
                 }
                 default = Some((v, a.value_loc.clone()));
             }
@@ -731,21 +735,21 @@ fn resolve_variables(
                     if r.check_refs(&a, &scope)
                         && let Some(val) = eval(r, &a, &ctx, None)
                     {
-                        if let Some(t) = v.ty
-                            && !t.accepts(&val)
-                        {
-                            r.emit(D::error(
-                                &a.value_loc,
-                                format!(
-                                    "variable {:?} is of type {}, got a {}",
-                                    v.name,
-                                    t.name(),
-                                    type_name(&val)
-                                ),
-                            ));
-                            continue;
+                        match v.ty {
+                            None => v.value = Some(val),
+                            Some(t) => match t.convert(&val) {
+                                Some(converted) => v.value = Some(converted),
+                                None => r.emit(D::error(
+                                    &a.value_loc,
+                                    format!(
+                                        "variable {:?} is of type {}, got a {}",
+                                        v.name,
+                                        t.name(),
+                                        type_name(&val)
+                                    ),
+                                )),
+                            },
                         }
-                        v.value = Some(val);
                     }
                 }
                 hcl::edit::structure::Structure::Block(b) => {
@@ -1382,6 +1386,60 @@ function "v7" {
         );
         let thumb = &loaded.desired.functions[&Address::new("worker", Some("thumb".into()))];
         assert_eq!(thumb.function.name, "thumb-dev");
+    }
+
+    #[test]
+    fn values_convert_to_the_type_each_attribute_expects() {
+        let text = r#"
+variable "mem" {}
+variable "timeout" {
+  type    = number
+  default = "30"
+}
+function "a" {
+  name = 5
+  configuration {
+    memory_size = var.mem
+    timeout     = var.timeout
+    description = 2.5
+    environment {
+      variables = { BB = 5, CC = true, DD = 1e3 }
+    }
+    vpc_config {
+      ipv6_allowed_for_dual_stack = "true"
+    }
+  }
+}
+function "v" {
+  name      = "a"
+  qualifier = 7
+}
+"#;
+        let loaded =
+            load_text(text, |o| o.vars = vec![("mem".into(), "512".into())]).expect("valid");
+        let a = &loaded.desired.functions[&Address::new("a", None)];
+        assert_eq!(a.function.name, "5");
+        let c = &a.configuration;
+        assert_eq!((c.memory_size, c.timeout), (Some(512), Some(30)));
+        assert_eq!(c.description.as_deref(), Some("2.5"));
+        let env: Vec<(&str, &str)> = c
+            .environment
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(env, [("BB", "5"), ("CC", "true"), ("DD", "1000")]);
+        assert_eq!(
+            c.vpc_config
+                .as_ref()
+                .and_then(|v| v.ipv6_allowed_for_dual_stack),
+            Some(true)
+        );
+        let v = &loaded.desired.functions[&Address::new("v", None)];
+        assert_eq!(v.qualifier, Qualifier::Version(7));
+        // A string that is not a number still is not one.
+        let err = load_text(text, |o| o.vars = vec![("mem".into(), "lots".into())]);
+        assert!(matches!(err, Err(super::Error::Invalid(_))));
     }
 
     #[test]

@@ -152,7 +152,7 @@ fn human_output_points_at_file_line_column_with_a_snippet() {
 fn all_errors_are_reported_in_one_run() {
     let rtm = Rtm::new().file(
         "a.rtm.hcl",
-        "function \"a\" {\n  name = 5\n  configuration {\n    memory_size = 64\n    timeout     = 901\n  }\n}\n",
+        "function \"a\" {\n  name = [\"a\"]\n  configuration {\n    memory_size = 64\n    timeout     = 901\n  }\n}\n",
     );
     let (code, report, _) = validate_json(rtm.path(), &[]);
     assert_eq!(code, 1);
@@ -406,4 +406,31 @@ fn a_rollback_pin_that_breaks_policy_names_the_real_file() {
     );
     assert!(!out.stderr.contains("rtm-rollback"), "{}", out.stderr);
     assert_eq!(rtm.read("main.rtm.hcl"), cfg);
+}
+
+#[test]
+fn an_untyped_var_from_the_command_line_sets_memory_size() {
+    // Command-line values of untyped variables are strings; HCL converts
+    // "512" where a number is expected, as Terraform does.
+    let cfg = "variable \"mem\" {}\n\nfunction \"a\" {\n  configuration {\n    memory_size = var.mem\n  }\n}\n";
+    let out = rtm_in(
+        &[("main.rtm.hcl", cfg)],
+        &["--var", "mem=512", "validate"],
+        &[],
+    );
+    let out = out.expect_code(0);
+    assert!(out.stdout.contains("Success!"), "{}", out.stdout);
+    let out = rtm_in(
+        &[("main.rtm.hcl", cfg)],
+        &["--var", "mem=lots", "validate"],
+        &[],
+    );
+    let out = out.expect_code(1);
+    assert!(
+        out.stdout
+            .contains("memory_size must be a whole number; got a string"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("this is \"lots\""), "{}", out.stdout);
 }
