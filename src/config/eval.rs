@@ -36,6 +36,36 @@ pub struct Values<'a> {
     pub each: Option<&'a Value>,
 }
 
+/// What went wrong, for a diagnostic. For a `sensitive` attribute the
+/// values hcl-rs would quote (`"hunter2" + 1`) are named by type instead.
+pub fn message(e: &Error, sensitive: bool) -> String {
+    use super::loader::type_name;
+    use hcl::eval::ErrorKind as K;
+    if !sensitive {
+        return e.kind().to_string();
+    }
+    match e.kind() {
+        K::Unexpected(v, expected) => format!("unexpected {}, expected {expected}", type_name(v)),
+        K::UnaryOp(op, v) => format!(
+            "unary operator `{op}` is not applicable to a {}",
+            type_name(v)
+        ),
+        K::BinaryOp(lhs, op, rhs) => format!(
+            "binary operator `{op}` is not applicable to a {} and a {}",
+            type_name(lhs),
+            type_name(rhs)
+        ),
+        K::FuncCall(name, _) => format!(
+            "error calling function `{name}` (its message is not shown: environment values are sensitive)"
+        ),
+        K::Message(_) => {
+            "the expression fails (the message is not shown: environment values are sensitive)"
+                .into()
+        }
+        other => other.to_string(),
+    }
+}
+
 const ROOTS: [&str; 3] = ["var", "local", "each"];
 
 impl<'a> Values<'a> {

@@ -63,6 +63,12 @@ pub struct Instance<'a> {
     pub source: &'a SourceLocation,
 }
 
+/// Whether the attribute at `path` holds secrets (environment values): its
+/// values are never quoted in a message.
+pub fn is_sensitive(path: &str) -> bool {
+    path == "configuration.environment.variables"
+}
+
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("static regex")
 }

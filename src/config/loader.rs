@@ -569,11 +569,14 @@ fn base_context() -> Context<'static> {
     ctx
 }
 
-/// Evaluates an attribute, reporting a failure at its value.
+/// Evaluates an attribute, reporting a failure at its value (`in ADDRESS`
+/// for a for_each instance). `path` is where the attribute sits: the message
+/// for a secret's expression does not quote the values it saw.
 pub fn eval(
     r: &mut Reporter<'_>,
     a: &Attr,
     values: &Values<'_>,
+    path: &str,
     instance: Option<&str>,
 ) -> Option<Value> {
     match evaluator::evaluate(&a.edit, values) {
@@ -581,7 +584,11 @@ pub fn eval(
         Err(e) => {
             let mut d = D::error(
                 &a.value_loc,
-                format!("cannot evaluate {}: {}", a.name, e.kind()),
+                format!(
+                    "cannot evaluate {}: {}",
+                    a.name,
+                    evaluator::message(&e, function::is_sensitive(path))
+                ),
             );
             if let Some(i) = instance {
                 d = d.label(format!("in {i}"));
@@ -660,7 +667,7 @@ fn resolve_variables(
                 functions: stdlib::FUNCTION_NAMES,
             };
             if r.check_refs(a, &scope)
-                && let Some(mut v) = eval(r, a, &ctx, None)
+                && let Some(mut v) = eval(r, a, &ctx, "", None)
             {
                 if let Some(t) = ty
                     && !v.is_null()
@@ -733,7 +740,7 @@ fn resolve_variables(
                         functions: stdlib::FUNCTION_NAMES,
                     };
                     if r.check_refs(&a, &scope)
-                        && let Some(val) = eval(r, &a, &ctx, None)
+                        && let Some(val) = eval(r, &a, &ctx, "", None)
                     {
                         match v.ty {
                             None => v.value = Some(val),
@@ -913,7 +920,7 @@ fn resolve_locals(
                 failed.push(a.name.clone());
                 continue;
             }
-            match eval(r, a, &values, None) {
+            match eval(r, a, &values, "", None) {
                 Some(v) => done.push((a.name.clone(), v)),
                 None => failed.push(a.name.clone()),
             }
@@ -936,11 +943,12 @@ pub fn eval_block_fields(
     fields: &mut Fields,
 ) {
     for a in &block.attrs {
+        let path = format!("{prefix}{}", a.name);
         if r.check_refs(a, scope)
-            && let Some(v) = eval(r, a, values, None)
+            && let Some(v) = eval(r, a, values, &path, None)
         {
             fields.insert(
-                format!("{prefix}{}", a.name),
+                path,
                 Field {
                     value: v,
                     loc: a.value_loc.clone(),
@@ -1119,7 +1127,7 @@ fn expand_functions(
                     each: each.as_ref(),
                     ..values
                 };
-                let Some(v) = eval(r, a, &values, None) else {
+                let Some(v) = eval(r, a, &values, "for_each", None) else {
                     continue;
                 };
                 match for_each_instances(r, a, v) {
@@ -1144,8 +1152,9 @@ fn expand_functions(
             let mut fields = Fields::new();
             let mut poisoned = poisoned_paths.clone();
             for (path, a) in &flat {
-                match evaluator::evaluate(&a.edit, &values) {
-                    Ok(v) => {
+                let instance = key.is_some().then_some(addr_text.as_str());
+                match eval(r, a, &values, path, instance) {
+                    Some(v) => {
                         fields.insert(
                             path.clone(),
                             Field {
@@ -1155,17 +1164,7 @@ fn expand_functions(
                             },
                         );
                     }
-                    Err(e) => {
-                        poisoned.push(path.clone());
-                        let mut d = D::error(
-                            &a.value_loc,
-                            format!("cannot evaluate {}: {}", a.name, e.kind()),
-                        );
-                        if key.is_some() {
-                            d = d.label(format!("in {addr_text}"));
-                        }
-                        r.emit(d);
-                    }
+                    None => poisoned.push(path.clone()),
                 }
             }
             let inst = function::Instance {

@@ -12,6 +12,7 @@ mod eval;
 pub mod fmt;
 mod function;
 mod loader;
+mod sensitive;
 mod stdlib;
 mod syntax;
 

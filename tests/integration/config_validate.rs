@@ -434,3 +434,44 @@ fn an_untyped_var_from_the_command_line_sets_memory_size() {
     );
     assert!(out.stdout.contains("this is \"lots\""), "{}", out.stdout);
 }
+
+#[test]
+fn an_error_on_an_environment_line_does_not_echo_the_secret() {
+    let env = |vars: &str| {
+        format!(
+            "function \"a\" {{\n  configuration {{\n    environment {{\n      variables = {vars}\n    }}\n  }}\n}}\n"
+        )
+    };
+    for (what, vars) in [
+        ("a bad name", "{ A = \"hunter2-SECRET\" }".to_string()),
+        (
+            "a failing expression",
+            "{ AB = \"hunter2-SECRET\" + 1 }".to_string(),
+        ),
+        (
+            "a syntax error",
+            "{ AB = \"hunter2-SECRET\" CD = \"x\" }".to_string(),
+        ),
+        (
+            "a multi-line map",
+            "{\n        AB = \"hunter2-SECRET\"\n        B  = \"y\"\n      }".to_string(),
+        ),
+    ] {
+        let files = [("main.rtm.hcl", env(&vars))];
+        let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let out = rtm_in(&files, &["validate"], &[]).expect_code(1);
+        assert!(!out.stdout.contains("hunter2"), "{what}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains("(sensitive)"),
+            "{what}:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("--> main.rtm.hcl:"),
+            "{what}:\n{}",
+            out.stdout
+        );
+        let out = rtm_in(&files, &["validate", "--format", "json"], &[]).expect_code(1);
+        assert!(!out.stdout.contains("hunter2"), "{what}:\n{}", out.stdout);
+    }
+}
