@@ -349,7 +349,8 @@ fn allowed_list(schema: &Schema) -> String {
     }
 }
 
-/// The names an expression may refer to.
+/// The names an expression may refer to. `vars` and `locals` are sorted
+/// (looked up by binary search: a configuration may define 20,000 locals).
 pub struct Scope<'a> {
     pub vars: &'a [&'a str],
     pub locals: &'a [&'a str],
@@ -442,7 +443,7 @@ impl Reporter<'_> {
         }
         for r in c.refs {
             match r.root.as_str() {
-                "var" if !scope.vars.contains(&r.name.as_str()) => {
+                "var" if scope.vars.binary_search(&r.name.as_str()).is_err() => {
                     ok = false;
                     let mut d = D::error(&r.loc, format!("undefined variable var.{}", r.name));
                     if let Some(s) = did_you_mean(&r.name, scope.vars) {
@@ -461,7 +462,7 @@ impl Reporter<'_> {
                         ),
                     );
                 }
-                "local" if !scope.locals.contains(&r.name.as_str()) => {
+                "local" if scope.locals.binary_search(&r.name.as_str()).is_err() => {
                     ok = false;
                     let mut d = D::error(&r.loc, format!("undefined local value local.{}", r.name));
                     if let Some(s) = did_you_mean(&r.name, scope.locals) {

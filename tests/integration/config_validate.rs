@@ -475,3 +475,48 @@ fn an_error_on_an_environment_line_does_not_echo_the_secret() {
         assert!(!out.stdout.contains("hunter2"), "{what}:\n{}", out.stdout);
     }
 }
+
+#[test]
+fn a_local_cycle_reports_its_members_and_the_cycle() {
+    let cfg = "locals {\n  a = local.b\n  b = local.c\n  c = local.a\n  d = local.a\n  e = local.e\n  f = 1\n}\n";
+    let rtm = Rtm::new().file("main.rtm.hcl", cfg);
+    let (code, report, raw) = validate_json(rtm.path(), &[]);
+    assert_eq!(code, 1, "{raw}");
+    let cyclic: Vec<(usize, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    // d only reads the cycle; f is fine.
+    assert_eq!(
+        cyclic,
+        [
+            (2, "local.a depends on itself"),
+            (3, "local.b depends on itself"),
+            (4, "local.c depends on itself"),
+            (6, "local.e depends on itself"),
+        ],
+        "{raw}"
+    );
+    assert!(
+        raw.contains("local.a -> local.b -> local.c -> local.a"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn twenty_thousand_chained_locals_resolve_without_rescanning() {
+    // Resolution once rescanned every pending local per round: 8.5 s for
+    // this file. The figure is benches/config_load.rs's; the bound here only
+    // catches a return of the quadratic walk.
+    let mut cfg = String::from("locals {\n  l0 = 1\n");
+    for i in (1..20_000).rev() {
+        cfg.push_str(&format!("  l{i} = local.l{} + 1\n", i - 1));
+    }
+    cfg.push_str("}\n\nfunction \"a\" {\n  name = \"a-${local.l19999}\"\n}\n");
+    let mut rtm = Rtm::new().file("main.rtm.hcl", &cfg).arg("validate");
+    let start = std::time::Instant::now();
+    let out = rtm.run().expect_code(0);
+    assert!(out.stdout.contains("Success!"), "{}", out.stdout);
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+}
