@@ -9,9 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hcl::Value;
-use hcl::eval::{Context, Evaluate};
 
-use super::eval::{self as evaluator, Values};
+use super::eval::{self as evaluator, Budget, Values};
 
 use super::diagnostic::{Severity, Sources};
 use super::function::{self, Field, Fields};
@@ -563,12 +562,6 @@ struct Variable {
     value: Option<Value>,
 }
 
-fn base_context() -> Context<'static> {
-    let mut ctx = Context::new();
-    stdlib::declare(&mut ctx);
-    ctx
-}
-
 /// Evaluates an attribute, reporting a failure at its value (`in ADDRESS`
 /// for a for_each instance). `path` is where the attribute sits: the message
 /// for a secret's expression does not quote the values it saw.
@@ -581,6 +574,7 @@ pub fn eval(
 ) -> Option<Value> {
     match evaluator::evaluate(&a.edit, values) {
         Ok(v) => Some(v),
+        Err(e) if e.is_overrun() && !values.budget.report_overrun() => None,
         Err(e) => {
             let mut d = D::error(
                 &a.value_loc,
@@ -593,6 +587,9 @@ pub fn eval(
             if let Some(i) = instance {
                 d = d.label(format!("in {i}"));
             }
+            if let evaluator::Error::Limit(_) = e {
+                d = d.help("rtm caps what a configuration computes (1 MiB per string, 100,000 elements per list or map, 256 MiB in all), so a few lines that double a value cannot exhaust memory");
+            }
             r.emit(d);
             None
         }
@@ -600,7 +597,7 @@ pub fn eval(
 }
 
 /// A command-line or environment string as a value of the declared type.
-fn convert_cli(text: &str, ty: Option<VarType>) -> Result<Value, String> {
+fn convert_cli(text: &str, ty: Option<VarType>, budget: &Budget) -> Result<Value, String> {
     match ty.unwrap_or(VarType::String) {
         VarType::String => Ok(Value::String(text.to_string())),
         VarType::Number => text
@@ -616,11 +613,15 @@ fn convert_cli(text: &str, ty: Option<VarType>) -> Result<Value, String> {
         },
         t => {
             let parsed = text
-                .parse::<hcl::Expression>()
+                .parse::<hcl::edit::expr::Expression>()
                 .map_err(|e| format!("{text:?} is not an HCL {} value: {e}", t.name()))
                 .and_then(|e| {
-                    e.evaluate(&base_context())
-                        .map_err(|e| format!("cannot evaluate {text:?}: {}", e.kind()))
+                    evaluator::evaluate(&e, &Values::new(budget)).map_err(|e| {
+                        format!(
+                            "cannot evaluate {text:?}: {}",
+                            evaluator::message(&e, false)
+                        )
+                    })
                 });
             match parsed {
                 Ok(v) => Ok(v),
@@ -636,10 +637,11 @@ fn resolve_variables(
     blocks: &[Block],
     var_file_ids: &[usize],
     opts: &LoadOptions,
+    budget: &Budget,
 ) -> (hcl::Map<String, Value>, Vec<String>) {
     let mut vars: Vec<Variable> = Vec::new();
     // Defaults and var files see functions only: no var, local or each.
-    let ctx = Values::default();
+    let ctx = Values::new(budget);
     for b in blocks {
         let (name, label_loc) = b.labels[0].clone();
         if let Some(first) = vars.iter().find(|v| v.name == name) {
@@ -665,6 +667,7 @@ fn resolve_variables(
                 each: false,
                 locals_allowed: false,
                 functions: stdlib::FUNCTION_NAMES,
+                failed_locals: &[],
             };
             if r.check_refs(a, &scope)
                 && let Some(mut v) = eval(r, a, &ctx, "", None)
@@ -702,7 +705,7 @@ fn resolve_variables(
     // Precedence, lowest first: default, RTM_VAR_*, --var-file, --var.
     for (name, text) in &opts.env_vars {
         match vars.iter_mut().find(|v| &v.name == name) {
-            Some(v) => match convert_cli(text, v.ty) {
+            Some(v) => match convert_cli(text, v.ty, budget) {
                 Ok(val) => v.value = Some(val),
                 Err(e) => r.emit(D::cli(Severity::Error, format!("RTM_VAR_{name}: {e}"))),
             },
@@ -739,6 +742,7 @@ fn resolve_variables(
                         each: false,
                         locals_allowed: false,
                         functions: stdlib::FUNCTION_NAMES,
+                        failed_locals: &[],
                     };
                     if r.check_refs(&a, &scope)
                         && let Some(val) = eval(r, &a, &ctx, "", None)
@@ -772,7 +776,7 @@ fn resolve_variables(
     }
     for (name, text) in &opts.vars {
         match vars.iter_mut().find(|v| &v.name == name) {
-            Some(v) => match convert_cli(text, v.ty) {
+            Some(v) => match convert_cli(text, v.ty, budget) {
                 Ok(val) => v.value = Some(val),
                 Err(e) => r.emit(D::cli(Severity::Error, format!("--var {name}={text}: {e}"))),
             },
@@ -823,14 +827,16 @@ pub fn type_name(v: &Value) -> &'static str {
 
 /// Evaluates the locals in dependency order (a topological sort, linear in
 /// the number of locals and references); returns their names, sorted, and
-/// the `local` object. The members of a cycle are reported; locals that
-/// only read a cycle or a failed local fail without a message of their own.
+/// the `local` object and the names of the locals that failed, sorted. The
+/// members of a cycle are reported; locals that only read a cycle or a
+/// failed local fail without a message of their own.
 fn resolve_locals(
     r: &mut Reporter<'_>,
     blocks: &[Block],
     var_names: &[&str],
     var: &Value,
-) -> (Vec<String>, Value) {
+    budget: &Budget,
+) -> (Vec<String>, Value, Vec<String>) {
     let mut defs: Vec<&Attr> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for b in blocks {
@@ -872,6 +878,7 @@ fn resolve_locals(
         each: false,
         locals_allowed: true,
         functions: stdlib::FUNCTION_NAMES,
+        failed_locals: &[],
     };
     // Each local's dependencies (by index); a bad reference fails it now.
     let mut failed = vec![false; defs.len()];
@@ -901,29 +908,24 @@ fn resolve_locals(
     let mut ready: std::collections::VecDeque<usize> =
         (0..defs.len()).filter(|&i| waiting[i] == 0).collect();
     let mut done = vec![false; defs.len()];
-    let mut local = hcl::Map::new();
+    let mut local = Value::Object(hcl::Map::new());
     while let Some(i) = ready.pop_front() {
         done[i] = true;
         if !failed[i] && deps[i].iter().any(|&j| failed[j]) {
             failed[i] = true;
         }
         if !failed[i] {
-            let object = Value::Object(std::mem::take(&mut local));
             let values = Values {
                 var: Some(var),
-                local: Some(&object),
+                local: Some(&local),
                 each: None,
+                budget,
             };
-            let v = eval(r, defs[i], &values, "", None);
-            let Value::Object(map) = object else {
-                unreachable!("built as an object above")
-            };
-            local = map;
-            match v {
-                Some(v) => {
-                    local.insert(defs[i].name.clone(), v);
+            match (eval(r, defs[i], &values, "", None), &mut local) {
+                (Some(v), Value::Object(map)) => {
+                    map.insert(defs[i].name.clone(), v);
                 }
-                None => failed[i] = true,
+                _ => failed[i] = true,
             }
         }
         for &k in &readers[i] {
@@ -934,7 +936,12 @@ fn resolve_locals(
         }
     }
     report_cycles(r, &defs, &deps, &done);
-    (names, Value::Object(local))
+    let mut failed_names: Vec<String> = (0..defs.len())
+        .filter(|&i| failed[i] || !done[i])
+        .map(|i| defs[i].name.clone())
+        .collect();
+    failed_names.sort();
+    (names, local, failed_names)
 }
 
 /// Reports every local on a dependency cycle (those left unevaluated by the
@@ -1098,14 +1105,18 @@ fn load_sources(
     opts: &LoadOptions,
 ) -> Desired {
     let top = collect_top(r, file_ids);
-    let (var_values, var_names) = resolve_variables(r, &top.variables, var_file_ids, opts);
+    let budget = Budget::new();
+    let (var_values, var_names) = resolve_variables(r, &top.variables, var_file_ids, opts, &budget);
     let var_refs: Vec<&str> = var_names.iter().map(String::as_str).collect();
     let var = Value::Object(var_values);
-    let (local_names, local) = resolve_locals(r, &top.locals, &var_refs, &var);
+    let (local_names, local, failed_locals) =
+        resolve_locals(r, &top.locals, &var_refs, &var, &budget);
+    let failed_refs: Vec<&str> = failed_locals.iter().map(String::as_str).collect();
     let values = Values {
         var: Some(&var),
         local: Some(&local),
         each: None,
+        budget: &budget,
     };
     let local_refs: Vec<&str> = local_names.iter().map(String::as_str).collect();
     let scope = Scope {
@@ -1114,6 +1125,7 @@ fn load_sources(
         each: false,
         locals_allowed: true,
         functions: stdlib::FUNCTION_NAMES,
+        failed_locals: &failed_refs,
     };
 
     let mut settings_fields = Fields::new();
@@ -1143,7 +1155,7 @@ fn load_sources(
         defaults: &default_fields,
         today: opts.today,
     };
-    let functions = expand_functions(r, &top.functions, &var_refs, &local_refs, values, &env);
+    let functions = expand_functions(r, &top.functions, &scope, values, &env);
     Desired {
         settings: settings.clone(),
         policy: policy.0.clone(),
@@ -1159,8 +1171,7 @@ type Claim = (Option<String>, String, Loc);
 fn expand_functions(
     r: &mut Reporter<'_>,
     blocks: &[Block],
-    var_refs: &[&str],
-    local_refs: &[&str],
+    scope: &Scope<'_>,
     values: Values<'_>,
     env: &function::Env<'_>,
 ) -> BTreeMap<crate::model::Address, crate::model::DesiredFunction> {
@@ -1172,6 +1183,7 @@ fn expand_functions(
     // it did when `each` lived in one shared hcl-rs context (the reference
     // check rejects `each.*` outside for_each, so only a bare `each` sees it).
     let mut each: Option<Value> = None;
+    let mut instance_count = 0usize;
     for b in blocks {
         let (label, label_loc) = b.labels[0].clone();
         if let Some(first) = labels.get(&label) {
@@ -1201,11 +1213,8 @@ fn expand_functions(
         r.check_schema(b, &FUNCTION);
         let has_each = b.attr("for_each").is_some();
         let scope = Scope {
-            vars: var_refs,
-            locals: local_refs,
             each: has_each,
-            locals_allowed: true,
-            functions: stdlib::FUNCTION_NAMES,
+            ..*scope
         };
         // Reference errors are reported once per block, not per instance; an
         // attribute whose references do not resolve is left out (poisoned) so
@@ -1258,6 +1267,23 @@ fn expand_functions(
                 }
             }
         };
+        // Each instance is typed and kept: the count is bounded like any
+        // collection, across the configuration.
+        instance_count += instances.len();
+        if instance_count > evaluator::MAX_ELEMENTS {
+            let loc = b.attr("for_each").map_or(&label_loc, |a| &a.value_loc);
+            r.emit(
+                D::error(
+                    loc,
+                    format!(
+                        "function.{label} brings the configuration to {instance_count} function instances; it may hold at most {}",
+                        evaluator::MAX_ELEMENTS
+                    ),
+                )
+                .help("split the fleet into configurations of at most 100,000 functions"),
+            );
+            break;
+        }
         for (key, value) in instances {
             let address = crate::model::Address::new(label.clone(), key.clone());
             let addr_text = address.to_string();

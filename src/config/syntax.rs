@@ -109,6 +109,8 @@ pub struct Reporter<'s> {
     pub sources: &'s Sources,
     pub diags: Vec<Diagnostic>,
     seen: HashSet<(usize, usize, usize, String)>,
+    /// Kept as they are emitted: `function::build` asks after every instance.
+    errors: usize,
 }
 
 /// A diagnostic under construction.
@@ -188,11 +190,12 @@ impl<'s> Reporter<'s> {
             sources,
             diags: Vec::new(),
             seen: HashSet::new(),
+            errors: 0,
         }
     }
 
     pub fn error_count(&self) -> usize {
-        self.diags.iter().filter(|d| d.is_error()).count()
+        self.errors
     }
 
     pub fn emit(&mut self, d: D) {
@@ -221,6 +224,9 @@ impl<'s> Reporter<'s> {
         );
         if !self.seen.insert(key) {
             return;
+        }
+        if d.severity == Severity::Error {
+            self.errors += 1;
         }
         let notes = d
             .notes
@@ -351,6 +357,7 @@ fn allowed_list(schema: &Schema) -> String {
 
 /// The names an expression may refer to. `vars` and `locals` are sorted
 /// (looked up by binary search: a configuration may define 20,000 locals).
+#[derive(Clone, Copy)]
 pub struct Scope<'a> {
     pub vars: &'a [&'a str],
     pub locals: &'a [&'a str],
@@ -359,6 +366,9 @@ pub struct Scope<'a> {
     /// Whether `local.*` may be used (not inside `variable` defaults).
     pub locals_allowed: bool,
     pub functions: &'a [&'a str],
+    /// Locals that failed to evaluate (sorted; already reported): an
+    /// expression reading one is skipped without a message of its own.
+    pub failed_locals: &'a [&'a str],
 }
 
 /// A reference `root.name` found in an expression.
@@ -461,6 +471,9 @@ impl Reporter<'_> {
                             "defaults must be constants; compute it in a locals block instead",
                         ),
                     );
+                }
+                "local" if scope.failed_locals.binary_search(&r.name.as_str()).is_ok() => {
+                    ok = false;
                 }
                 "local" if scope.locals.binary_search(&r.name.as_str()).is_err() => {
                     ok = false;

@@ -520,3 +520,136 @@ fn twenty_thousand_chained_locals_resolve_without_rescanning() {
     assert!(out.stdout.contains("Success!"), "{}", out.stdout);
     assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
 }
+
+/// 40 locals, each a template of the one before twice: 2^40 bytes at the end.
+fn doubling_template_locals() -> String {
+    let mut s = String::from("locals {\n  a0 = \"xx\"\n");
+    for i in 1..=40 {
+        s.push_str(&format!(
+            "  a{i} = \"${{local.a{}}}${{local.a{}}}\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    s.push_str("}\n\nfunction \"f\" {\n  configuration {\n    description = local.a40\n  }\n}\n");
+    s
+}
+
+/// Runs `rtm validate --format json` on `cfg`; panics past a runaway bound.
+fn validate_bounded(cfg: &str) -> (i32, Report, String) {
+    let rtm = Rtm::new().file("main.rtm.hcl", cfg);
+    let start = std::time::Instant::now();
+    let result = validate_json(rtm.path(), &[]);
+    // The figures are benches/config_load.rs's; this only catches a bomb
+    // that goes off again (it once took 12.6 GB in 60 s).
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+    result
+}
+
+fn one_error_at(report: &Report, raw: &str, line: usize, column: usize, phrase: &str) {
+    assert_eq!(report.error_count, 1, "{raw}");
+    let d = &report.diagnostics[0];
+    assert_eq!((d.line, d.column), (line, column), "{raw}");
+    assert!(d.message.contains(phrase), "{raw}");
+}
+
+#[test]
+fn doubling_template_locals_stop_at_the_first_string_over_1_mib() {
+    let (code, report, raw) = validate_bounded(&doubling_template_locals());
+    assert_eq!(code, 1, "{raw}");
+    // a20 is the first over 1 MiB; what reads it fails without a message.
+    one_error_at(
+        &report,
+        &raw,
+        22,
+        9,
+        "cannot evaluate a20: it makes a string of 2097152 bytes; a string may hold at most 1 MiB",
+    );
+}
+
+#[test]
+fn doubling_concat_locals_stop_at_the_first_list_over_100000() {
+    let mut cfg = String::from("locals {\n  l0 = [1, 2, 3, 4, 5, 6, 7, 8]\n");
+    for i in 1..40 {
+        cfg.push_str(&format!(
+            "  l{i} = concat(local.l{}, local.l{})\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    cfg.push_str(
+        "}\n\nfunction \"f\" {\n  for_each = toset([for x in local.l39 : \"f${x}\"])\n}\n",
+    );
+    let (code, report, raw) = validate_bounded(&cfg);
+    assert_eq!(code, 1, "{raw}");
+    one_error_at(
+        &report,
+        &raw,
+        16,
+        9,
+        "cannot evaluate l14: it makes a list or map of 131072 elements; one may hold at most 100000",
+    );
+}
+
+#[test]
+fn values_over_256_mib_together_are_refused_once() {
+    // 300 copies of a 1 MiB string: each is allowed, together they are not.
+    let mut cfg = String::from("locals {\n  s0 = \"x\"\n");
+    for i in 1..=20 {
+        cfg.push_str(&format!(
+            "  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    for j in 0..300 {
+        cfg.push_str(&format!("  c{j} = local.s20\n"));
+    }
+    cfg.push_str("}\n");
+    let (code, report, raw) = validate_bounded(&cfg);
+    assert_eq!(code, 1, "{raw}");
+    assert_eq!(report.error_count, 1, "{raw}");
+    assert!(
+        report.diagnostics[0]
+            .message
+            .contains("values take more than 256 MiB together"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn for_each_over_100000_instances_is_refused() {
+    let names = |n: usize| {
+        (0..n)
+            .map(|i| format!("\"f{i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let cfg = format!(
+        "function \"a\" {{\n  for_each = toset([{}])\n  name     = \"${{each.key}}-a\"\n}}\n",
+        names(100_001)
+    );
+    let (code, report, raw) = validate_bounded(&cfg);
+    assert_eq!(code, 1);
+    one_error_at(
+        &report,
+        &raw,
+        2,
+        14,
+        "100001 elements; one may hold at most 100000",
+    );
+    // Each block below the cap, the configuration over it.
+    let cfg = format!(
+        "locals {{\n  names = toset([{}])\n}}\n\nfunction \"a\" {{\n  for_each = local.names\n  name     = \"${{each.key}}-a\"\n}}\n\nfunction \"b\" {{\n  for_each = local.names\n  name     = \"${{each.key}}-b\"\n}}\n",
+        names(60_000)
+    );
+    let (code, report, raw) = validate_bounded(&cfg);
+    assert_eq!(code, 1);
+    one_error_at(
+        &report,
+        &raw[..raw.len().min(2000)],
+        11,
+        14,
+        "function.b brings the configuration to 120000 function instances; it may hold at most 100000",
+    );
+}
