@@ -1075,6 +1075,7 @@ pub fn eval_block_fields(
         let path = format!("{prefix}{}", a.name);
         if r.check_refs(a, scope)
             && let Some(v) = eval(r, a, values, &path, None)
+            && !v.is_null()
         {
             fields.insert(
                 path,
@@ -1302,6 +1303,9 @@ fn expand_functions(
             for (path, a) in &flat {
                 let instance = key.is_some().then_some(addr_text.as_str());
                 match eval(r, a, &values, path, instance) {
+                    // null means "not set", as in Terraform: the defaults' value
+                    // or none (`x = cond ? "v" : null` sets x on some instances).
+                    Some(Value::Null) => {}
                     Some(v) => {
                         fields.insert(
                             path.clone(),

@@ -653,3 +653,30 @@ fn for_each_over_100000_instances_is_refused() {
         "function.b brings the configuration to 120000 function instances; it may hold at most 100000",
     );
 }
+
+#[test]
+fn an_attribute_set_to_null_is_not_set() {
+    // rollback's advice for one for_each instance relies on it:
+    //   runtime_version_arn = each.key == "k" ? "<ARN>" : null
+    let cfg = r#"defaults {
+  configuration {
+    memory_size = 256
+  }
+}
+
+function "w" {
+  for_each = toset(["a", "b"])
+  name     = "w-${each.key}"
+  runtime_management {
+    update_runtime_on   = each.key == "a" ? "Manual" : "Auto"
+    runtime_version_arn = each.key == "a" ? "arn:aws:lambda:us-east-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6" : null
+    pin_until           = each.key == "a" ? "2026-12-01" : null
+  }
+  configuration {
+    memory_size = null
+  }
+}
+"#;
+    let (code, report, raw) = validate_json(Rtm::new().file("main.rtm.hcl", cfg).path(), &[]);
+    assert_eq!((code, report.function_count), (0, Some(2)), "{raw}");
+}
