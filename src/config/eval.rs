@@ -378,13 +378,64 @@ fn binary(lhs: Value, op: BinaryOperator, rhs: Value) -> Result<Value, Error> {
         (Number(lhs), GreaterEq, Number(rhs)) => Bool(lhs >= rhs),
         (Number(lhs), Less, Number(rhs)) => Bool(lhs < rhs),
         (Number(lhs), Greater, Number(rhs)) => Bool(lhs > rhs),
-        (Number(lhs), Plus, Number(rhs)) => Number(lhs + rhs),
-        (Number(lhs), Minus, Number(rhs)) => Number(lhs - rhs),
-        (Number(lhs), Mul, Number(rhs)) => Number(lhs * rhs),
-        (Number(lhs), Div, Number(rhs)) => Number(lhs / rhs),
-        (Number(lhs), Mod, Number(rhs)) => Number(lhs % rhs),
+        (Number(lhs), op @ (Plus | Minus | Mul | Div | Mod), Number(rhs)) => {
+            Number(arithmetic(lhs, op, rhs)?)
+        }
         (lhs, op, rhs) => return Err(ErrorKind::BinaryOp(lhs, op, rhs).into()),
     })
+}
+
+/// `lhs op rhs` as hcl-rs computes it, except where hcl-rs would panic or
+/// make a number that is not one: division or remainder by zero, integer
+/// overflow (exact in 128 bits, else a float) and results beyond f64 are
+/// errors. (`5 % 0` in a configuration once crashed rtm.)
+fn arithmetic(
+    lhs: hcl::Number,
+    op: BinaryOperator,
+    rhs: hcl::Number,
+) -> Result<hcl::Number, Error> {
+    use BinaryOperator::*;
+    let fail =
+        |what: &str| Error::from(ErrorKind::Message(format!("{what} in `{lhs} {op} {rhs}`")));
+    if matches!(op, Div | Mod) && rhs.as_f64() == Some(0.0) {
+        return Err(fail("division by zero"));
+    }
+    let int = |n: &hcl::Number| {
+        n.as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+    };
+    if op != Div
+        && let (Some(a), Some(b)) = (int(&lhs), int(&rhs))
+    {
+        let exact = match op {
+            Plus => a.checked_add(b),
+            Minus => a.checked_sub(b),
+            Mul => a.checked_mul(b),
+            _ => a.checked_rem(b),
+        };
+        if let Some(n) = exact {
+            if let Ok(i) = i64::try_from(n) {
+                return Ok(hcl::Number::from(i));
+            }
+            if let Ok(u) = u64::try_from(n) {
+                return Ok(hcl::Number::from(u));
+            }
+        }
+    }
+    let (a, b) = (
+        lhs.as_f64().unwrap_or(f64::NAN),
+        rhs.as_f64().unwrap_or(f64::NAN),
+    );
+    let x = match op {
+        Plus => a + b,
+        Minus => a - b,
+        Mul => a * b,
+        Div => a / b,
+        _ => a % b,
+    };
+    // Integral results come back as integers, as hcl-rs makes them.
+    hcl::Number::from_f64(x).ok_or_else(|| fail("a number out of range"))
 }
 
 /// A variable or traversal: by reference when no splat makes a new value.
@@ -781,24 +832,35 @@ mod tests {
         })
     }
 
+    /// The `var`, `local` and `each` the comparisons read.
+    fn roots() -> [Value; 3] {
+        [
+            hcl::value!({ env = "prod", n = 3, list = ["a", "b"], flag = true }),
+            hcl::value!({
+                fleet = { a = { memory = 128 }, b = { memory = 256 } },
+                names = ["x", "y"],
+                people = [{ name = "p", tags = ["t1"] }, { name = "q", tags = ["t2"] }],
+                prefix = "p",
+                nothing = null
+            }),
+            hcl::value!({ key = "a", value = { memory = 128, tags = { t = "v" } } }),
+        ]
+    }
+
+    fn with_roots<'a>(roots: &'a [Value; 3], budget: &'a Budget) -> Values<'a> {
+        Values {
+            var: Some(&roots[0]),
+            local: Some(&roots[1]),
+            each: Some(&roots[2]),
+            budget,
+        }
+    }
+
     #[test]
     fn agrees_with_hcl_rs() {
-        let var = hcl::value!({ env = "prod", n = 3, list = ["a", "b"], flag = true });
-        let local = hcl::value!({
-            fleet = { a = { memory = 128 }, b = { memory = 256 } },
-            names = ["x", "y"],
-            people = [{ name = "p", tags = ["t1"] }, { name = "q", tags = ["t2"] }],
-            prefix = "p",
-            nothing = null
-        });
-        let each = hcl::value!({ key = "a", value = { memory = 128, tags = { t = "v" } } });
+        let roots = roots();
         let budget = Budget::new();
-        let values = Values {
-            var: Some(&var),
-            local: Some(&local),
-            each: Some(&each),
-            budget: &budget,
-        };
+        let values = with_roots(&roots, &budget);
         let cases = [
             r#"{ a = 1, "b" = 2, ("c") = 3, (var.n) = 4, (true) = 5 }"#,
             r#"{ a = 1, "a" = 2 }"#,
@@ -908,6 +970,163 @@ mod tests {
         let keys: Vec<&String> = v.as_object().unwrap().keys().take(2).collect();
         assert_eq!(keys, ["k1999", "k1998"]);
         assert_eq!(Ok(v), reference(&expr, &Values::new(&budget)));
+    }
+
+    /// Random well-formed expressions over the values below: every
+    /// construct the evaluator walks itself, nested; heredocs at the top
+    /// only (nested in a quoted template, hcl-rs re-indents a `<<-` body
+    /// when it turns the template back into text, which no one writes).
+    fn expression() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let nested = nested_expression();
+        prop_oneof![
+            3 => nested.clone(),
+            1 => (nested.clone(), nested).prop_map(|(c, a)| {
+                format!("<<-EOT\n  %{{ for x in {c} }}\n  - ${{{a}}}\n  %{{~ endfor }}\n  EOT")
+            }),
+        ]
+    }
+
+    fn nested_expression() -> impl proptest::strategy::Strategy<Value = String> + Clone {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("1".to_string()),
+            Just("2.5".to_string()),
+            Just("-3".to_string()),
+            Just("\"s\"".to_string()),
+            Just("\"\"".to_string()),
+            Just("true".to_string()),
+            Just("null".to_string()),
+            Just("var.n".to_string()),
+            Just("var.list".to_string()),
+            Just("var.env".to_string()),
+            Just("var.flag".to_string()),
+            Just("local.fleet".to_string()),
+            Just("local.names".to_string()),
+            Just("local.people".to_string()),
+            Just("local.people[*].name".to_string()),
+            Just("local.people.*.name".to_string()),
+            Just("local.fleet.a.memory".to_string()),
+            Just("local.names[1]".to_string()),
+            Just("local.missing".to_string()),
+            Just("each.key".to_string()),
+            Just("each.value".to_string()),
+            Just("x".to_string()),
+            Just("k".to_string()),
+        ];
+        leaf.prop_recursive(4, 40, 4, |inner| {
+            let op = prop_oneof![
+                Just("+"),
+                Just("-"),
+                Just("*"),
+                Just("/"),
+                Just("%"),
+                Just("=="),
+                Just("!="),
+                Just("<"),
+                Just(">="),
+                Just("&&"),
+                Just("||"),
+            ];
+            let func = prop_oneof![
+                Just("upper"),
+                Just("lower"),
+                Just("concat"),
+                Just("toset"),
+                Just("merge"),
+                Just("lookup"),
+                Just("format"),
+                Just("tomap"),
+            ];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| {
+                    let items: Vec<String> = v
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| format!("k{i} = {e}"))
+                        .collect();
+                    format!("{{ {} }}", items.join(", "))
+                }),
+                (inner.clone(), inner.clone()).prop_map(|(k, v)| format!("{{ ({k}) = {v} }}")),
+                (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+                inner.clone().prop_map(|a| format!("!({a})")),
+                inner.clone().prop_map(|a| format!("-({a})")),
+                (inner.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(c, a, b)| format!("({c} ? {a} : {b})")),
+                (inner.clone(), inner.clone())
+                    .prop_map(|(c, v)| format!("[for k, x in {c} : {v}]")),
+                (inner.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(c, v, f)| format!("[for x in {c} : {v} if {f}]")),
+                (inner.clone(), inner.clone(), inner.clone(), any::<bool>()).prop_map(
+                    |(c, k, v, g)| format!(
+                        "{{ for k, x in {c} : {k} => {v}{} }}",
+                        if g { "..." } else { "" }
+                    )
+                ),
+                (inner.clone(), inner.clone())
+                    .prop_map(|(a, b)| format!("\"a ${{{a}}} b ${{~ {b} ~}} c\"")),
+                (inner.clone(), inner.clone()).prop_map(|(c, a)| format!(
+                    "\"%{{ if {c} }}[${{{a}}}]%{{~ else ~}} no %{{ endif }}\""
+                )),
+                (inner.clone(), inner.clone()).prop_map(|(c, a)| format!(
+                    "\"%{{ for k, x in {c} ~}} ${{k}}:${{{a}}} %{{ endfor }}\""
+                )),
+                (
+                    inner.clone(),
+                    prop_oneof![
+                        Just(".a"),
+                        Just("[0]"),
+                        Just("[\"b\"]"),
+                        Just("[*].name"),
+                        Just(".*"),
+                        Just("[1.5]")
+                    ]
+                )
+                    .prop_map(|(a, t)| format!("({a}){t}")),
+                (
+                    func,
+                    proptest::collection::vec(inner.clone(), 0..3),
+                    any::<bool>()
+                )
+                    .prop_map(|(f, args, expand)| format!(
+                        "{f}({}{})",
+                        args.join(", "),
+                        if expand && !args.is_empty() {
+                            "..."
+                        } else {
+                            ""
+                        }
+                    )),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: std::env::var("RTM_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Random expressions evaluate as hcl-rs evaluates them.
+        #[test]
+        fn random_expressions_agree_with_hcl_rs(src in expression()) {
+            let expr: E = match src.parse() {
+                Ok(e) => e,
+                Err(_) => return Ok(()),
+            };
+            let roots = roots();
+            let budget = Budget::new();
+            let values = with_roots(&roots, &budget);
+            // hcl-rs panics on some arithmetic (`5 % 0`); ours must fail instead.
+            let theirs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reference(&expr, &values)));
+            match theirs {
+                Ok(theirs) => proptest::prop_assert_eq!(ours(&expr, &values), theirs, "{}", src),
+                Err(_) => proptest::prop_assert!(ours(&expr, &values).is_err(), "{}", src),
+            }
+        }
     }
 
     fn limit_of(src: &str, local: &Value) -> Option<Limit> {

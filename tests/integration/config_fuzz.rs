@@ -101,6 +101,21 @@ const VOCAB: &[&str] = &[
     "\"7\"",
     "environment",
     "variables",
+    "\u{feff}",
+    "[for x in ",
+    " : x]",
+    "%{ for x in local.a }",
+    "%{ endfor }",
+    "%{ if true }",
+    "%{ endif }",
+    "~}",
+    "[*]",
+    ".*",
+    "<<-EOT\n",
+    "% 0",
+    "/ 0",
+    "local.a",
+    "a = ",
 ];
 
 fn check(text: &str) {

@@ -680,3 +680,23 @@ function "w" {
     let (code, report, raw) = validate_json(Rtm::new().file("main.rtm.hcl", cfg).path(), &[]);
     assert_eq!((code, report.function_count), (0, Some(2)), "{raw}");
 }
+
+#[test]
+fn division_by_zero_is_a_located_error_not_a_crash() {
+    // `5 % 0` panicked inside hcl-rs's number type (exit 101).
+    let cfg =
+        "locals {\n  a = 5 % 0\n  b = 1 / 0\n  c = 1e308 * 10\n  d = 9223372036854775807 * 4\n}\n";
+    let (code, report, raw) = validate_json(Rtm::new().file("main.rtm.hcl", cfg).path(), &[]);
+    assert_eq!((code, report.error_count), (1, 3), "{raw}");
+    let found: Vec<(usize, bool)> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.line,
+                d.message.contains("division by zero") || d.message.contains("out of range"),
+            )
+        })
+        .collect();
+    assert_eq!(found, [(2, true), (3, true), (4, true)], "{raw}");
+}
