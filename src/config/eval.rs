@@ -137,7 +137,7 @@ fn unexpected(value: Value, expected: &'static str) -> Error {
 /// `sensitive` attribute the values named by type only (`"hunter2" + 1`
 /// must not come back in a message).
 pub fn message(e: &Error, sensitive: bool) -> String {
-    use super::loader::type_name;
+    use super::value::type_name;
     let kind = match e {
         Error::Limit(limit) => return limit.to_string(),
         Error::Hcl(e) => e.kind(),

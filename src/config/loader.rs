@@ -14,7 +14,8 @@ use super::eval::{self as evaluator, Budget, Values};
 
 use super::diagnostic::{Severity, Sources};
 use super::function::{self, Field, Fields};
-use super::syntax::{Attr, Block, D, Loc, Reporter, Schema, Scope};
+use super::syntax::{Attr, Block, D, Loc, Reporter, Schema, Scope, valid_ident};
+use super::value::{to_bool, to_number, to_string, type_name};
 use super::{Diagnostics, Error, LoadOptions, Loaded, stdlib};
 use crate::model::Desired;
 
@@ -519,9 +520,9 @@ impl VarType {
     /// of `"512"` for a number variable is 512); `None` when it has none.
     fn convert(self, v: &Value) -> Option<Value> {
         match self {
-            VarType::String => function::to_string(v).map(Value::String),
-            VarType::Number => function::to_number(v).map(Value::Number),
-            VarType::Bool => function::to_bool(v).map(Value::Bool),
+            VarType::String => to_string(v).map(Value::String),
+            VarType::Number => to_number(v).map(Value::Number),
+            VarType::Bool => to_bool(v).map(Value::Bool),
             VarType::List => v.is_array().then(|| v.clone()),
             VarType::Map => v.is_object().then(|| v.clone()),
             VarType::Any => Some(v.clone()),
@@ -804,25 +805,6 @@ fn resolve_variables(
         }
     }
     (out, names)
-}
-
-pub fn valid_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "map",
-    }
 }
 
 /// Evaluates the locals in dependency order (a topological sort, linear in

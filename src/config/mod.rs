@@ -15,6 +15,7 @@ mod loader;
 mod sensitive;
 mod stdlib;
 mod syntax;
+mod value;
 
 use std::path::PathBuf;
 

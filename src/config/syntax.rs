@@ -16,6 +16,16 @@ use hcl::edit::visit::{self, Visit};
 
 use super::diagnostic::{Diagnostic, Note, Severity, Sources, did_you_mean};
 
+/// Whether `s` may name a variable: a letter or `_`, then letters, digits,
+/// `_` and `-`.
+pub fn valid_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// A byte range in one source file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Loc {
