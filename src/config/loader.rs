@@ -12,9 +12,14 @@ use hcl::Value;
 
 use super::eval::{self as evaluator, Budget, Values};
 
+use super::configuration::{CONFIGURATION, is_sensitive};
 use super::diagnostic::{Severity, Sources};
-use super::function::{self, Field, Fields};
+use super::function;
+use super::instance::{Env, Instance};
+use super::policy::policy;
+use super::settings::settings;
 use super::syntax::{Attr, Block, D, Loc, Reporter, Schema, Scope, valid_ident};
+use super::typing::{Field, Fields};
 use super::value::{to_bool, to_number, to_string, type_name};
 use super::{Diagnostics, Error, LoadOptions, Loaded, stdlib};
 use crate::model::Desired;
@@ -47,84 +52,6 @@ pub static RUNTIME_MANAGEMENT: Schema = Schema {
         "reason",
     ],
     blocks: &[],
-};
-static ENVIRONMENT: Schema = Schema {
-    what: "environment",
-    attrs: &["variables"],
-    blocks: &[],
-};
-static EPHEMERAL: Schema = Schema {
-    what: "ephemeral_storage",
-    attrs: &["size"],
-    blocks: &[],
-};
-static TRACING: Schema = Schema {
-    what: "tracing_config",
-    attrs: &["mode"],
-    blocks: &[],
-};
-static LOGGING: Schema = Schema {
-    what: "logging_config",
-    attrs: &[
-        "log_format",
-        "application_log_level",
-        "system_log_level",
-        "log_group",
-    ],
-    blocks: &[],
-};
-static VPC: Schema = Schema {
-    what: "vpc_config",
-    attrs: &[
-        "subnet_ids",
-        "security_group_ids",
-        "ipv6_allowed_for_dual_stack",
-    ],
-    blocks: &[],
-};
-static DLQ: Schema = Schema {
-    what: "dead_letter_config",
-    attrs: &["target_arn"],
-    blocks: &[],
-};
-static FILE_SYSTEM: Schema = Schema {
-    what: "file_system_config",
-    attrs: &["arn", "local_mount_path"],
-    blocks: &[],
-};
-static IMAGE: Schema = Schema {
-    what: "image_config",
-    attrs: &["command", "entry_point", "working_directory"],
-    blocks: &[],
-};
-static SNAP_START: Schema = Schema {
-    what: "snap_start",
-    attrs: &["apply_on"],
-    blocks: &[],
-};
-pub static CONFIGURATION: Schema = Schema {
-    what: "configuration",
-    attrs: &[
-        "runtime",
-        "handler",
-        "memory_size",
-        "timeout",
-        "description",
-        "role",
-        "layers",
-        "kms_key_arn",
-    ],
-    blocks: &[
-        ("environment", &ENVIRONMENT),
-        ("ephemeral_storage", &EPHEMERAL),
-        ("tracing_config", &TRACING),
-        ("logging_config", &LOGGING),
-        ("vpc_config", &VPC),
-        ("dead_letter_config", &DLQ),
-        ("file_system_config", &FILE_SYSTEM),
-        ("image_config", &IMAGE),
-        ("snap_start", &SNAP_START),
-    ],
 };
 pub static DEFAULTS: Schema = Schema {
     what: "defaults",
@@ -582,7 +509,7 @@ pub fn eval(
                 format!(
                     "cannot evaluate {}: {}",
                     a.name,
-                    evaluator::message(&e, function::is_sensitive(path))
+                    evaluator::message(&e, is_sensitive(path))
                 ),
             );
             if let Some(i) = instance {
@@ -1116,14 +1043,14 @@ fn load_sources(
         r.check_schema(b, &SETTINGS);
         eval_block_fields(r, b, "", &scope, &values, &mut settings_fields);
     }
-    let settings = function::settings(r, &settings_fields);
+    let settings = settings(r, &settings_fields);
 
     let mut policy_fields = Fields::new();
     if let Some(b) = &top.policy {
         r.check_schema(b, &POLICY);
         eval_block_fields(r, b, "", &scope, &values, &mut policy_fields);
     }
-    let policy = function::policy(r, &policy_fields);
+    let policy = policy(r, &policy_fields);
 
     let mut default_fields = Fields::new();
     if let Some(b) = &top.defaults {
@@ -1131,7 +1058,7 @@ fn load_sources(
         eval_block_fields(r, b, "", &scope, &values, &mut default_fields);
     }
 
-    let env = function::Env {
+    let env = Env {
         settings: &settings,
         policy: &policy.0,
         policy_locs: &policy.1,
@@ -1156,7 +1083,7 @@ fn expand_functions(
     blocks: &[Block],
     scope: &Scope<'_>,
     values: Values<'_>,
-    env: &function::Env<'_>,
+    env: &Env<'_>,
 ) -> BTreeMap<crate::model::Address, crate::model::DesiredFunction> {
     let mut out = BTreeMap::new();
     let mut labels: HashMap<String, Loc> = HashMap::new();
@@ -1301,7 +1228,7 @@ fn expand_functions(
                     None => poisoned.push(path.clone()),
                 }
             }
-            let inst = function::Instance {
+            let inst = Instance {
                 poisoned: &poisoned,
                 address: &address,
                 label_loc: &label_loc,

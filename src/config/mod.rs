@@ -6,15 +6,21 @@
 //! Must not: read the environment (the cli passes `RTM_VAR_*` in), call AWS,
 //! touch state, or print. May import only `crate::model`.
 
+mod configuration;
 mod diagnostic;
 pub mod edit;
 mod eval;
 pub mod fmt;
 mod function;
+mod instance;
 mod loader;
+mod policy;
+mod runtime_management;
 mod sensitive;
+mod settings;
 mod stdlib;
 mod syntax;
+mod typing;
 mod value;
 
 use std::path::PathBuf;
