@@ -96,9 +96,9 @@ pub fn edit_runtime_management(
     edit: &PinEdit,
 ) -> Result<String, EditError> {
     // A byte-order mark is kept where it was, outside the edited text.
-    if let Some(rest) = source.strip_prefix(super::loader::BOM) {
+    if let Some(rest) = source.strip_prefix(super::files::BOM) {
         return edit_runtime_management(rest, label, edit)
-            .map(|edited| format!("{}{edited}", super::loader::BOM));
+            .map(|edited| format!("{}{edited}", super::files::BOM));
     }
     let body =
         hcl::edit::parser::parse_body(source).map_err(|e| EditError::Parse(e.to_string()))?;
