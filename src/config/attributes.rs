@@ -8,6 +8,7 @@ use hcl::Value;
 
 use super::configuration::is_sensitive;
 use super::eval::{self as evaluator, Values};
+use super::limits::{self, Error};
 use super::syntax::{Attr, Block, D, Reporter, Scope};
 use super::typing::{Field, Fields};
 
@@ -30,13 +31,13 @@ pub fn eval(
                 format!(
                     "cannot evaluate {}: {}",
                     a.name,
-                    evaluator::message(&e, is_sensitive(path))
+                    limits::message(&e, is_sensitive(path))
                 ),
             );
             if let Some(i) = instance {
                 d = d.label(format!("in {i}"));
             }
-            if let evaluator::Error::Limit(_) = e {
+            if let Error::Limit(_) = e {
                 d = d.help("rtm caps what a configuration computes (1 MiB per string, 100,000 elements per list or map, 256 MiB in all), so a few lines that double a value cannot exhaust memory");
             }
             r.emit(d);

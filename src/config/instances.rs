@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use hcl::Value;
 
 use super::attributes::eval;
-use super::eval::{self as evaluator, Values};
+use super::eval::Values;
 use super::function;
 use super::instance::{Env, Instance};
+use super::limits::MAX_ELEMENTS;
 use super::schema::FUNCTION;
 use super::syntax::{Attr, Block, D, Loc, Reporter, Scope};
 use super::typing::{Field, Fields};
@@ -127,14 +128,14 @@ pub fn expand_functions(
         // Each instance is typed and kept: the count is bounded like any
         // collection, across the configuration.
         instance_count += instances.len();
-        if instance_count > evaluator::MAX_ELEMENTS {
+        if instance_count > MAX_ELEMENTS {
             let loc = b.attr("for_each").map_or(&label_loc, |a| &a.value_loc);
             r.emit(
                 D::error(
                     loc,
                     format!(
                         "function.{label} brings the configuration to {instance_count} function instances; it may hold at most {}",
-                        evaluator::MAX_ELEMENTS
+                        MAX_ELEMENTS
                     ),
                 )
                 .help("split the fleet into configurations of at most 100,000 functions"),

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use hcl::Value;
 
 use super::attributes::eval;
-use super::eval::{Budget, Values};
+use super::eval::Values;
+use super::limits::Budget;
 use super::schema::LOCALS_NONE;
 use super::stdlib;
 use super::syntax::{Attr, Block, D, Reporter, Scope, references};

@@ -12,13 +12,17 @@ mod diagnostic;
 pub mod edit;
 mod error;
 mod eval;
+#[cfg(test)]
+mod eval_conformance;
 mod files;
 pub mod fmt;
 mod function;
 mod instance;
 mod instances;
+mod limits;
 mod loader;
 mod locals;
+mod operators;
 mod options;
 mod policy;
 mod runtime_management;

@@ -9,8 +9,9 @@ use hcl::Value;
 
 use super::attributes::eval;
 use super::diagnostic::{Severity, did_you_mean};
-use super::eval::{self as evaluator, Budget, Values};
+use super::eval::{self as evaluator, Values};
 use super::files::{Item, top_level_items};
+use super::limits::{self, Budget};
 use super::options::LoadOptions;
 use super::schema::VARIABLE;
 use super::stdlib;
@@ -118,10 +119,7 @@ fn convert_cli(text: &str, ty: Option<VarType>, budget: &Budget) -> Result<Value
                 .map_err(|e| format!("{text:?} is not an HCL {} value: {e}", t.name()))
                 .and_then(|e| {
                     evaluator::evaluate(&e, &Values::new(budget)).map_err(|e| {
-                        format!(
-                            "cannot evaluate {text:?}: {}",
-                            evaluator::message(&e, false)
-                        )
+                        format!("cannot evaluate {text:?}: {}", limits::message(&e, false))
                     })
                 });
             match parsed {
