@@ -5,7 +5,8 @@
 //! that collects diagnostics and the reference check that runs before
 //! evaluation.
 //!
-//! Nothing here evaluates or judges values; that is `loader`'s job.
+//! Nothing here evaluates or judges values: `eval` evaluates, `typing` and
+//! the block files (settings, policy, configuration, ...) judge.
 
 use std::collections::HashSet;
 use std::ops::Range;
