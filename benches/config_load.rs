@@ -2,10 +2,17 @@
 //! 10,000-entry map, with defaults and a policy) and prints the time and the
 //! peak memory (VmHWM). Target: under 1 s and under 200 MB on 2 cores.
 //!
-//! Two more lines time the other ways to write a big for_each, so none of
-//! them turns quadratic again: the map written inline in the function block,
-//! and `toset([...])` over 10,000 strings. They run after the main case, so
-//! the peak memory printed first is the main case's alone.
+//! More lines time the other ways to write a big for_each, so none of them
+//! turns quadratic again: the map written inline in the function block, and
+//! `toset([...])` over 10,000 strings; and 20,000 locals each reading the one
+//! before (resolved in dependency order, in linear time). They run after the
+//! main case, so the peak memory printed first is the main case's alone.
+//!
+//! Last, the memory bombs the evaluator's limits refuse (40 doubling
+//! template locals, doubling `concat` locals, 300 copies of a 1 MiB
+//! string): the time each takes to be refused and the peak memory after
+//! them (target: well under a second each; the peak no higher than the
+//! limits allow).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -69,6 +76,49 @@ fn toset_config() -> String {
     s
 }
 
+const CHAINED_LOCALS: usize = 20_000;
+
+/// `l0 = 1`, `l1 = local.l0 + 1`, ...: each local depends on the one before,
+/// written last-first so no order of the file is the order of evaluation.
+fn chained_locals_config() -> String {
+    let mut s = String::from("locals {\n  l0 = 1\n");
+    for i in (1..CHAINED_LOCALS).rev() {
+        let _ = writeln!(s, "  l{i} = local.l{} + 1", i - 1);
+    }
+    let _ = write!(
+        s,
+        "}}\n\nfunction \"a\" {{\n  configuration {{\n    description = \"${{local.l{}}}\"\n  }}\n}}\n",
+        CHAINED_LOCALS - 1
+    );
+    s
+}
+
+/// Locals that double a value at each step, `steps` times: `step(prev)`
+/// writes one from the one before.
+fn doubling_locals(first: &str, steps: usize, step: fn(&str) -> String) -> String {
+    let mut s = format!("locals {{\n  v0 = {first}\n");
+    for i in 1..=steps {
+        let _ = writeln!(s, "  v{i} = {}", step(&format!("local.v{}", i - 1)));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Loads `text` and expects it refused; returns the seconds taken.
+fn refuse(text: &str) -> f64 {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("bomb.rtm.hcl"), text).expect("write");
+    let opts = rtm::config::LoadOptions::new(dir.path(), jiff::civil::date(2026, 11, 21));
+    let start = Instant::now();
+    let result = rtm::config::load(&opts);
+    let elapsed = start.elapsed().as_secs_f64();
+    assert!(
+        matches!(result, Err(rtm::config::Error::Invalid(_))),
+        "a bomb was not refused"
+    );
+    elapsed
+}
+
 /// Loads `text` as the only file of a fresh directory; returns the seconds
 /// taken and the number of functions.
 fn load(text: &str) -> (f64, usize) {
@@ -114,4 +164,36 @@ fn main() {
             text.len() / 1024
         );
     }
+    let text = chained_locals_config();
+    let (elapsed, functions) = load(&text);
+    assert_eq!(functions, 1);
+    println!(
+        "config_load: {CHAINED_LOCALS} chained locals ({} KB of HCL) loaded and validated in {elapsed:.3} s",
+        text.len() / 1024
+    );
+    let doubled = doubling_locals("\"x\"", 20, |p| format!("\"${{{p}}}${{{p}}}\""));
+    let mut copies = doubled.strip_suffix("}\n").unwrap_or(&doubled).to_string();
+    for j in 0..300 {
+        let _ = writeln!(copies, "  c{j} = local.v20");
+    }
+    copies.push_str("}\n");
+    for (what, text) in [
+        (
+            "40 doubling template locals",
+            doubling_locals("\"xx\"", 40, |p| format!("\"${{{p}}}${{{p}}}\"")),
+        ),
+        (
+            "40 doubling concat locals",
+            doubling_locals("[1, 2, 3, 4]", 40, |p| format!("concat({p}, {p})")),
+        ),
+        ("300 copies of a 1 MiB string", copies),
+    ] {
+        let elapsed = refuse(&text);
+        println!(
+            "config_load: {what} ({} bytes of HCL) refused in {elapsed:.3} s",
+            text.len()
+        );
+    }
+    let peak_mb = peak_memory_kb().map_or(f64::NAN, |kb| kb as f64 / 1024.0);
+    println!("config_load: peak memory after the bombs {peak_mb:.1} MB");
 }

@@ -43,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> Result<Outcome, crate::Error
     let targets = global.targets(&args.targets, desired)?;
     let now = global.now()?;
     let today = global.today()?;
-    let snapshot = Store::snapshot(&super::state::location(global)?, "drift")?;
+    let snapshot = Store::snapshot(&super::backend::location(global)?, "drift")?;
     if let Some(holder) = &snapshot.locked_by {
         eprintln!(
             "note: state is locked by rtm {} (pid {} on {} since {}); comparing with the state it started from",

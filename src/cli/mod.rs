@@ -13,6 +13,7 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod apply;
+mod backend;
 mod completion;
 mod drift;
 mod fmt;

@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Erro
     let loaded = session::load_config(global)?;
     let desired = &loaded.desired;
     let now = global.now()?;
-    let snapshot = Store::snapshot(&super::state::location(global)?, "report")?;
+    let snapshot = Store::snapshot(&super::backend::location(global)?, "report")?;
     let (declared, undeclared) = session::block_on(async {
         let conn = session::Connection::open(global, desired, &[]).await?;
         let declared = session::read_desired(global, desired, &conn.fleet, &[]).await?;

@@ -3,7 +3,7 @@
 //! API: the change goes through the same plan, review and apply as any other.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{GlobalArgs, Outcome, session};
 use crate::config::edit::{PinEdit, edit_runtime_management};
@@ -137,30 +137,16 @@ fn edit(source: &str, label: &str, e: &PinEdit) -> Result<String, crate::Error> 
     edit_runtime_management(source, label, e).map_err(|e| crate::Error::Rollback(e.to_string()))
 }
 
-/// Loads the configuration with `file` replaced by `text`, in a scratch
-/// directory; `None` when it is invalid (diagnostics already printed).
+/// Loads the configuration with `file`'s text replaced by `text` in memory;
+/// `None` when it is invalid (diagnostics already printed, naming `file`).
 fn reload(
     global: &GlobalArgs,
     file: &Path,
     text: &str,
 ) -> Result<Option<crate::model::Desired>, crate::Error> {
-    let scratch = tempdir()?;
-    for f in crate::config::config_files(&global.dir)? {
-        let name = f.file_name().map(PathBuf::from).unwrap_or_default();
-        let body = if same_file(&f, file) {
-            text.to_string()
-        } else {
-            std::fs::read_to_string(&f)
-                .map_err(|e| crate::Error::io(format!("cannot read {}", f.display()), e))?
-        };
-        std::fs::write(scratch.join(&name), body)
-            .map_err(|e| crate::Error::io("cannot write a scratch copy", e))?;
-    }
     let mut opts = super::validate::load_options(global)?;
-    opts.dir = scratch.clone();
-    let result = crate::config::load(&opts);
-    let _ = std::fs::remove_dir_all(&scratch);
-    match result {
+    opts.overrides = vec![(file.to_path_buf(), text.to_string())];
+    match crate::config::load(&opts) {
         Ok(l) => Ok(Some(l.desired)),
         Err(crate::config::Error::Invalid(d)) => {
             eprint!(
@@ -171,24 +157,6 @@ fn reload(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-fn tempdir() -> Result<PathBuf, crate::Error> {
-    let dir = std::env::temp_dir().join(format!(
-        "rtm-rollback-{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::Error::io("cannot make a scratch directory", e))?;
-    Ok(dir)
 }
 
 /// The runtime version to pin: the one observed before the current one, or

@@ -321,7 +321,7 @@ pub fn finish(store: &Store) -> Result<(), crate::Error> {
 
 pub fn open_store(global: &GlobalArgs, command: &str) -> Result<Store, crate::Error> {
     Ok(Store::open(
-        &super::state::location(global)?,
+        &super::backend::location(global)?,
         command,
         global.lock_timeout,
     )?)

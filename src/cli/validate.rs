@@ -45,6 +45,7 @@ pub fn load_options(global: &GlobalArgs) -> Result<config::LoadOptions, crate::E
         vars,
         var_files: global.var_files.clone(),
         env_vars,
+        overrides: Vec::new(),
         today: global.today()?,
     })
 }

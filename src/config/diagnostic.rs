@@ -75,6 +75,8 @@ struct SourceFile {
     text: String,
     /// Byte offset at which each line starts.
     line_starts: Vec<usize>,
+    /// Environment values: shown as `(sensitive)` in snippets.
+    sensitive: Vec<Range<usize>>,
 }
 
 impl Sources {
@@ -82,10 +84,12 @@ impl Sources {
     pub fn add(&mut self, path: PathBuf, text: String) -> usize {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let sensitive = super::sensitive::ranges(&text);
         self.files.push(SourceFile {
             path,
             text,
             line_starts,
+            sensitive,
         });
         self.files.len() - 1
     }
@@ -99,10 +103,11 @@ impl Sources {
     }
 
     pub fn get(&self, path: &Path) -> Option<&str> {
-        self.files
-            .iter()
-            .find(|f| f.path == path)
-            .map(|f| f.text.as_str())
+        self.file(path).map(|f| f.text.as_str())
+    }
+
+    fn file(&self, path: &Path) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.path == path)
     }
 
     pub fn len(&self) -> usize {
@@ -164,8 +169,8 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &Sources, styled: bool)
         paint(styled, head_color, d.severity.as_str()),
         paint(styled, "1", &d.message)
     );
-    let text = sources.get(&d.file);
-    let gutter = gutter_width(d, text);
+    let file = sources.file(&d.file);
+    let gutter = gutter_width(d);
     snippet(
         out,
         &d.file,
@@ -173,7 +178,7 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &Sources, styled: bool)
         d.column,
         d.span.clone(),
         d.label.as_deref(),
-        text,
+        file,
         gutter,
         caret,
         styled,
@@ -195,7 +200,7 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &Sources, styled: bool)
             paint(styled, "1", "note"),
             note.message
         );
-        let ntext = sources.get(&note.file);
+        let nfile = sources.file(&note.file);
         snippet(
             out,
             &note.file,
@@ -203,7 +208,7 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &Sources, styled: bool)
             note.column,
             note.span.clone(),
             None,
-            ntext,
+            nfile,
             gutter,
             '-',
             styled,
@@ -212,7 +217,7 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &Sources, styled: bool)
     }
 }
 
-fn gutter_width(d: &Diagnostic, _text: Option<&str>) -> usize {
+fn gutter_width(d: &Diagnostic) -> usize {
     let max_line = d
         .notes
         .iter()
@@ -226,12 +231,12 @@ fn gutter_width(d: &Diagnostic, _text: Option<&str>) -> usize {
 #[allow(clippy::too_many_arguments)]
 fn snippet(
     out: &mut String,
-    file: &Path,
+    path: &Path,
     line: usize,
     column: usize,
     span: Option<Range<usize>>,
     label: Option<&str>,
-    text: Option<&str>,
+    file: Option<&SourceFile>,
     gutter: usize,
     caret: char,
     styled: bool,
@@ -247,38 +252,40 @@ fn snippet(
         "{:w$}{} {}:{line}:{column}",
         "",
         paint(styled, blue, "-->"),
-        file.display(),
+        path.display(),
         w = gutter - 1
     );
-    let Some(text) = text else { return };
-    let lines: Vec<&str> = text.split('\n').collect();
-    if line == 0 || line > lines.len() {
+    let Some(file) = file else { return };
+    if line > file.line_starts.len() {
         return;
     }
     let bar = paint(styled, blue, "|");
     let _ = writeln!(out, "{:gutter$}{bar}", "");
     // One line of context above, when it is not blank: enough to see the block.
     if line >= 2 {
-        let prev = lines[line - 2].trim_end_matches('\r');
+        let prev = file.shown_line(line - 1).text;
         if !prev.trim().is_empty() {
             let _ = writeln!(out, "{:<gutter$}{bar} {prev}", line - 1);
         }
     }
-    let src_line = lines[line - 1].trim_end_matches('\r');
-    let _ = writeln!(out, "{:<gutter$}{bar} {src_line}", line);
+    let shown = file.shown_line(line);
+    let _ = writeln!(out, "{:<gutter$}{bar} {}", line, shown.text);
     // Underline: from the column to the span's end on this line (at least one).
-    let start_col = column.saturating_sub(1);
-    let line_chars = src_line.chars().count();
-    let width = match span {
-        Some(r) if r.end > r.start => {
-            let s = text.get(r.start..r.end).unwrap_or("");
-            let first = s.split('\n').next().unwrap_or("");
-            first.chars().count().max(1)
-        }
-        _ => 1,
-    }
-    .min(line_chars.saturating_sub(start_col).max(1));
-    let pad: String = src_line
+    let line_start = file.line_starts[line - 1];
+    let (start_col, end_col) = match span {
+        Some(r) => (
+            shown.column(r.start.max(line_start), false),
+            shown.column(r.end.min(shown.end), true),
+        ),
+        None => (column.saturating_sub(1), column),
+    };
+    let line_chars = shown.text.chars().count();
+    let width = end_col
+        .saturating_sub(start_col)
+        .max(1)
+        .min(line_chars.saturating_sub(start_col).max(1));
+    let pad: String = shown
+        .text
         .chars()
         .take(start_col)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
@@ -291,6 +298,98 @@ fn snippet(
         "",
         paint(styled, color, &format!("{marks}{label}"))
     );
+}
+
+/// A source line as a snippet shows it: environment values replaced.
+struct ShownLine<'a> {
+    text: String,
+    /// The line's pieces: (original byte range, hidden).
+    pieces: Vec<(Range<usize>, bool)>,
+    source: &'a str,
+    /// Where the line ends in the file (before `\r\n` or `\n`).
+    end: usize,
+}
+
+impl ShownLine<'_> {
+    /// The shown character column (0-based) of byte `offset` of the file; a
+    /// hidden piece's `end` side is after its `(sensitive)`.
+    fn column(&self, offset: usize, end: bool) -> usize {
+        let mut col = 0;
+        for (range, hidden) in &self.pieces {
+            if offset < range.start || (offset == range.start && !(end && *hidden)) {
+                return col;
+            }
+            if *hidden {
+                if offset < range.end {
+                    return col
+                        + if end {
+                            super::sensitive::SHOWN.len()
+                        } else {
+                            0
+                        };
+                }
+                col += super::sensitive::SHOWN.len();
+            } else {
+                let upto = offset.min(range.end);
+                col += self
+                    .source
+                    .get(range.start..upto)
+                    .map_or(upto - range.start, |s| s.chars().count());
+                if offset <= range.end {
+                    return col;
+                }
+            }
+        }
+        col
+    }
+}
+
+impl SourceFile {
+    /// Line `line` (1-based) without its line ending, secrets hidden.
+    fn shown_line(&self, line: usize) -> ShownLine<'_> {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        let mut pieces = Vec::new();
+        let mut at = start;
+        for r in &self.sensitive {
+            if r.end <= start || r.start >= end {
+                continue;
+            }
+            let (a, b) = (r.start.max(start), r.end.min(end));
+            if a > at {
+                pieces.push((at..a, false));
+            }
+            pieces.push((a..b, true));
+            at = b;
+        }
+        if at < end || pieces.is_empty() {
+            pieces.push((at..end, false));
+        }
+        let text = pieces
+            .iter()
+            .map(|(r, hidden)| {
+                if *hidden {
+                    super::sensitive::SHOWN
+                } else {
+                    &self.text[r.clone()]
+                }
+            })
+            .collect();
+        ShownLine {
+            text,
+            pieces,
+            source: &self.text,
+            end,
+        }
+    }
 }
 
 /// The closest candidate to `word` when it is near enough to be a typo.

@@ -95,6 +95,11 @@ pub fn edit_runtime_management(
     label: &str,
     edit: &PinEdit,
 ) -> Result<String, EditError> {
+    // A byte-order mark is kept where it was, outside the edited text.
+    if let Some(rest) = source.strip_prefix(super::files::BOM) {
+        return edit_runtime_management(rest, label, edit)
+            .map(|edited| format!("{}{edited}", super::files::BOM));
+    }
     let body =
         hcl::edit::parser::parse_body(source).map_err(|e| EditError::Parse(e.to_string()))?;
     let function =
@@ -293,6 +298,17 @@ function "other" {
             edit_runtime_management(&pinned, "orders", &PinEdit::Clear { mode: None }).unwrap();
         assert!(!to_defaults.contains("runtime_management"), "{to_defaults}");
         assert!(to_defaults.contains("# pinned? not yet"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_stays_in_front_of_the_edited_file() {
+        let src = format!("\u{feff}{SRC}");
+        let out = edit_runtime_management(&src, "orders", &pin()).unwrap();
+        let rest = out.strip_prefix('\u{feff}').expect("the mark is kept");
+        assert_eq!(
+            rest,
+            edit_runtime_management(SRC, "orders", &pin()).unwrap()
+        );
     }
 
     #[test]

@@ -1,202 +1,57 @@
-//! The loader proper: reads the files, resolves variables (default < env <
-//! --var-file < --var), locals (in dependency order), settings, policy and
-//! defaults, expands `for_each`, and hands each function instance to
-//! `function` for typing and validation.
+//! The load: reads the files, then resolves variables (default < env <
+//! --var-file < --var) and locals, types settings, policy and defaults, and
+//! expands the function blocks into typed instances; the result is a
+//! `model::Desired` or every diagnostic at once. Each step is its own file;
+//! this one only orders them.
 //!
-//! Reads files only; never the environment (the cli collects `RTM_VAR_*`).
-
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+//! Reads files only (through `files`); never the environment (the cli
+//! collects `RTM_VAR_*`).
 
 use hcl::Value;
-use hcl::eval::{Context, Evaluate};
 
-use super::eval::{self as evaluator, Values};
-
-use super::diagnostic::{Severity, Sources};
-use super::function::{self, Field, Fields};
-use super::syntax::{Attr, Block, D, Loc, Reporter, Schema, Scope};
-use super::{Diagnostics, Error, LoadOptions, Loaded, stdlib};
+use super::attributes::eval_block_fields;
+use super::diagnostic::{Diagnostic, Sources};
+use super::error::{Diagnostics, Error};
+use super::eval::Values;
+use super::files::{ReadFiles, read_sources};
+use super::instance::Env;
+use super::instances::expand_functions;
+use super::limits::Budget;
+use super::locals::resolve_locals;
+use super::options::LoadOptions;
+use super::policy::policy;
+use super::schema::{DEFAULTS, POLICY, SETTINGS};
+use super::settings::settings;
+use super::stdlib;
+use super::syntax::{Reporter, Scope};
+use super::top_level::collect_top;
+use super::typing::Fields;
+use super::variables::resolve_variables;
 use crate::model::Desired;
 
-const TOP_LEVEL: &[&str] = &[
-    "settings", "variable", "locals", "defaults", "policy", "function",
-];
-
-pub static SETTINGS: Schema = Schema {
-    what: "settings",
-    attrs: &["region", "parallelism"],
-    blocks: &[],
-};
-pub static VARIABLE: Schema = Schema {
-    what: "a variable block",
-    attrs: &["default", "type", "description"],
-    blocks: &[],
-};
-pub static POLICY: Schema = Schema {
-    what: "policy",
-    attrs: &["allow_manual", "max_pin_days", "forbidden_runtimes"],
-    blocks: &[],
-};
-pub static RUNTIME_MANAGEMENT: Schema = Schema {
-    what: "runtime_management",
-    attrs: &[
-        "update_runtime_on",
-        "runtime_version_arn",
-        "pin_until",
-        "reason",
-    ],
-    blocks: &[],
-};
-static ENVIRONMENT: Schema = Schema {
-    what: "environment",
-    attrs: &["variables"],
-    blocks: &[],
-};
-static EPHEMERAL: Schema = Schema {
-    what: "ephemeral_storage",
-    attrs: &["size"],
-    blocks: &[],
-};
-static TRACING: Schema = Schema {
-    what: "tracing_config",
-    attrs: &["mode"],
-    blocks: &[],
-};
-static LOGGING: Schema = Schema {
-    what: "logging_config",
-    attrs: &[
-        "log_format",
-        "application_log_level",
-        "system_log_level",
-        "log_group",
-    ],
-    blocks: &[],
-};
-static VPC: Schema = Schema {
-    what: "vpc_config",
-    attrs: &[
-        "subnet_ids",
-        "security_group_ids",
-        "ipv6_allowed_for_dual_stack",
-    ],
-    blocks: &[],
-};
-static DLQ: Schema = Schema {
-    what: "dead_letter_config",
-    attrs: &["target_arn"],
-    blocks: &[],
-};
-static FILE_SYSTEM: Schema = Schema {
-    what: "file_system_config",
-    attrs: &["arn", "local_mount_path"],
-    blocks: &[],
-};
-static IMAGE: Schema = Schema {
-    what: "image_config",
-    attrs: &["command", "entry_point", "working_directory"],
-    blocks: &[],
-};
-static SNAP_START: Schema = Schema {
-    what: "snap_start",
-    attrs: &["apply_on"],
-    blocks: &[],
-};
-pub static CONFIGURATION: Schema = Schema {
-    what: "configuration",
-    attrs: &[
-        "runtime",
-        "handler",
-        "memory_size",
-        "timeout",
-        "description",
-        "role",
-        "layers",
-        "kms_key_arn",
-    ],
-    blocks: &[
-        ("environment", &ENVIRONMENT),
-        ("ephemeral_storage", &EPHEMERAL),
-        ("tracing_config", &TRACING),
-        ("logging_config", &LOGGING),
-        ("vpc_config", &VPC),
-        ("dead_letter_config", &DLQ),
-        ("file_system_config", &FILE_SYSTEM),
-        ("image_config", &IMAGE),
-        ("snap_start", &SNAP_START),
-    ],
-};
-pub static DEFAULTS: Schema = Schema {
-    what: "defaults",
-    attrs: &[],
-    blocks: &[
-        ("runtime_management", &RUNTIME_MANAGEMENT),
-        ("configuration", &CONFIGURATION),
-    ],
-};
-pub static FUNCTION: Schema = Schema {
-    what: "a function block",
-    attrs: &["for_each", "name", "qualifier"],
-    blocks: &[
-        ("runtime_management", &RUNTIME_MANAGEMENT),
-        ("configuration", &CONFIGURATION),
-    ],
-};
-static LOCALS_NONE: Schema = Schema {
-    what: "locals",
-    attrs: &[],
-    blocks: &[],
-};
-
-/// Lists the `*.rtm.hcl` files of a directory in name order.
-pub fn config_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".rtm.hcl"))
-        .collect();
-    names.sort();
-    Ok(names.into_iter().map(|n| display_path(dir, &n)).collect())
+/// A valid configuration.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub desired: crate::model::Desired,
+    /// Warnings only (an error makes `load` fail).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file read, for rendering diagnostics.
+    pub sources: Sources,
 }
 
-/// `-C .` shows `main.rtm.hcl`, not `./main.rtm.hcl`.
-fn display_path(dir: &Path, name: &str) -> PathBuf {
-    if dir == Path::new(".") || dir.as_os_str().is_empty() {
-        PathBuf::from(name)
-    } else {
-        dir.join(name)
-    }
-}
-
+/// Loads and validates the configuration in `opts.dir`.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
-    let paths = config_files(&opts.dir)?;
-    if paths.is_empty() {
-        return Err(Error::NoFiles(opts.dir.clone()));
-    }
-    let mut sources = Sources::default();
-    let mut file_ids = Vec::new();
-    for path in &paths {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        file_ids.push(sources.add(path.clone(), text));
-    }
-    let mut var_file_ids = Vec::new();
-    for path in &opts.var_files {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?;
-        var_file_ids.push(sources.add(path.clone(), text));
-    }
+    let ReadFiles {
+        sources,
+        file_ids,
+        var_file_ids,
+        not_files,
+    } = read_sources(opts)?;
     let (desired, diags) = {
         let mut r = Reporter::new(&sources);
+        for n in &not_files {
+            n.report(&mut r);
+        }
         let desired = load_sources(&mut r, &file_ids, &var_file_ids, opts);
         (desired, std::mem::take(&mut r.diags))
     };
@@ -217,605 +72,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
     })
 }
 
-fn sort(d: &mut [super::Diagnostic]) {
+fn sort(d: &mut [Diagnostic]) {
     d.sort_by(|a, b| {
         (a.file.as_path(), a.line, a.column).cmp(&(b.file.as_path(), b.line, b.column))
     });
-}
-
-fn parse_file(r: &mut Reporter<'_>, id: usize) -> Option<hcl::edit::structure::Body> {
-    let text = r.sources.text(id);
-    match hcl::edit::parser::parse_body(text) {
-        Ok(body) => Some(body),
-        Err(e) => {
-            let loc = e.location();
-            // The parser's offset can land inside a multi-byte character
-            // (it counts from where a token began); step back to its start.
-            let offset = text.floor_char_boundary(loc.offset().min(text.len()));
-            let end = text[offset..]
-                .chars()
-                .next()
-                .map_or(offset, |c| offset + c.len_utf8());
-            let message = e
-                .message()
-                .lines()
-                .next()
-                .unwrap_or("syntax error")
-                .to_string();
-            r.emit(
-                D::error(
-                    &Loc {
-                        file: id,
-                        span: offset..end,
-                    },
-                    format!("syntax error: {message}"),
-                )
-                .label("here"),
-            );
-            None
-        }
-    }
-}
-
-struct Top {
-    settings: Option<Block>,
-    policy: Option<Block>,
-    defaults: Option<Block>,
-    variables: Vec<Block>,
-    locals: Vec<Block>,
-    functions: Vec<Block>,
-}
-
-fn collect_top(r: &mut Reporter<'_>, file_ids: &[usize]) -> Top {
-    let mut top = Top {
-        settings: None,
-        policy: None,
-        defaults: None,
-        variables: Vec::new(),
-        locals: Vec::new(),
-        functions: Vec::new(),
-    };
-    for &id in file_ids {
-        let Some(body) = parse_file(r, id) else {
-            continue;
-        };
-        for s in body.iter() {
-            match s {
-                hcl::edit::structure::Structure::Attribute(a) => {
-                    let a = super::syntax::attr_from_edit(id, a);
-                    r.emit(
-                        D::error(
-                            &a.key_loc,
-                            format!("unexpected attribute {:?} at the top level", a.name),
-                        )
-                        .help(format!(
-                            "the top level holds blocks only: {}",
-                            TOP_LEVEL.join(", ")
-                        )),
-                    );
-                }
-                hcl::edit::structure::Structure::Block(b) => {
-                    let b = Block::from_edit(id, b);
-                    let (want_labels, label_hint) = match b.ident.as_str() {
-                        "variable" => (1, "variable \"NAME\" { ... }"),
-                        "function" => (1, "function \"LABEL\" { ... }"),
-                        _ => (0, ""),
-                    };
-                    if !TOP_LEVEL.contains(&b.ident.as_str()) {
-                        let mut d = D::error(&b.ident_loc, format!("unknown block {:?}", b.ident));
-                        if let Some(s) = super::diagnostic::did_you_mean(&b.ident, TOP_LEVEL) {
-                            d = d.label(format!("did you mean {s:?}?"));
-                        }
-                        r.emit(d.help(format!("allowed blocks: {}", TOP_LEVEL.join(", "))));
-                        continue;
-                    }
-                    if b.labels.len() != want_labels {
-                        let loc = b.labels.get(want_labels).map_or(&b.ident_loc, |(_, l)| l);
-                        let msg = if want_labels == 0 {
-                            format!("a {} block takes no label", b.ident)
-                        } else {
-                            format!("a {} block takes exactly one label", b.ident)
-                        };
-                        let help = if want_labels == 0 {
-                            format!("write `{} {{ ... }}`", b.ident)
-                        } else {
-                            format!("write `{label_hint}`")
-                        };
-                        r.emit(D::error(loc, msg).help(help));
-                        continue;
-                    }
-                    let single = match b.ident.as_str() {
-                        "settings" => Some(&mut top.settings),
-                        "policy" => Some(&mut top.policy),
-                        "defaults" => Some(&mut top.defaults),
-                        _ => None,
-                    };
-                    match single {
-                        Some(slot) => {
-                            if let Some(first) = slot {
-                                r.emit(
-                                    D::error(&b.ident_loc, format!("duplicate {} block; only one is allowed in a configuration", b.ident))
-                                        .note(&first.ident_loc, "first defined here"),
-                                );
-                            } else {
-                                *slot = Some(b);
-                            }
-                        }
-                        None => match b.ident.as_str() {
-                            "variable" => top.variables.push(b),
-                            "locals" => top.locals.push(b),
-                            _ => top.functions.push(b),
-                        },
-                    }
-                }
-            }
-        }
-    }
-    top
-}
-
-/// A declared variable's type, for converting command-line strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum VarType {
-    String,
-    Number,
-    Bool,
-    List,
-    Map,
-    Any,
-}
-
-impl VarType {
-    fn name(self) -> &'static str {
-        match self {
-            VarType::String => "string",
-            VarType::Number => "number",
-            VarType::Bool => "bool",
-            VarType::List => "list",
-            VarType::Map => "map",
-            VarType::Any => "any",
-        }
-    }
-
-    fn accepts(self, v: &Value) -> bool {
-        match self {
-            VarType::String => v.is_string(),
-            VarType::Number => v.is_number(),
-            VarType::Bool => v.is_boolean(),
-            VarType::List => v.is_array(),
-            VarType::Map => v.is_object(),
-            VarType::Any => true,
-        }
-    }
-}
-
-fn parse_type(r: &mut Reporter<'_>, a: &Attr) -> Option<VarType> {
-    use hcl::edit::expr::Expression as E;
-    let name = match &a.edit {
-        E::Variable(v) => Some(v.as_str().to_string()),
-        E::FuncCall(f) => Some(f.name.name.as_str().to_string()),
-        _ => None,
-    };
-    let t = match name.as_deref() {
-        Some("string") => Some(VarType::String),
-        Some("number") => Some(VarType::Number),
-        Some("bool") => Some(VarType::Bool),
-        Some("list" | "set" | "tuple") => Some(VarType::List),
-        Some("map" | "object") => Some(VarType::Map),
-        Some("any") => Some(VarType::Any),
-        _ => None,
-    };
-    if t.is_none() {
-        r.emit(
-            D::error(&a.value_loc, "unknown variable type")
-                .help("use string, number, bool, list(...), set(...), map(...) or any"),
-        );
-    }
-    t
-}
-
-struct Variable {
-    name: String,
-    label_loc: Loc,
-    ty: Option<VarType>,
-    default: Option<(Value, Loc)>,
-    value: Option<Value>,
-}
-
-fn base_context() -> Context<'static> {
-    let mut ctx = Context::new();
-    stdlib::declare(&mut ctx);
-    ctx
-}
-
-/// Evaluates an attribute, reporting a failure at its value.
-pub fn eval(
-    r: &mut Reporter<'_>,
-    a: &Attr,
-    values: &Values<'_>,
-    instance: Option<&str>,
-) -> Option<Value> {
-    match evaluator::evaluate(&a.edit, values) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let mut d = D::error(
-                &a.value_loc,
-                format!("cannot evaluate {}: {}", a.name, e.kind()),
-            );
-            if let Some(i) = instance {
-                d = d.label(format!("in {i}"));
-            }
-            r.emit(d);
-            None
-        }
-    }
-}
-
-/// A command-line or environment string as a value of the declared type.
-fn convert_cli(text: &str, ty: Option<VarType>) -> Result<Value, String> {
-    match ty.unwrap_or(VarType::String) {
-        VarType::String => Ok(Value::String(text.to_string())),
-        VarType::Number => text
-            .trim()
-            .parse::<i64>()
-            .map(Value::from)
-            .or_else(|_| text.trim().parse::<f64>().map(Value::from))
-            .map_err(|_| format!("{text:?} is not a number")),
-        VarType::Bool => match text.trim() {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err(format!("{text:?} is not true or false")),
-        },
-        t => {
-            let parsed = text
-                .parse::<hcl::Expression>()
-                .map_err(|e| format!("{text:?} is not an HCL {} value: {e}", t.name()))
-                .and_then(|e| {
-                    e.evaluate(&base_context())
-                        .map_err(|e| format!("cannot evaluate {text:?}: {}", e.kind()))
-                });
-            match parsed {
-                Ok(v) => Ok(v),
-                Err(_) if t == VarType::Any => Ok(Value::String(text.to_string())),
-                Err(e) => Err(e),
-            }
-        }
-    }
-}
-
-fn resolve_variables(
-    r: &mut Reporter<'_>,
-    blocks: &[Block],
-    var_file_ids: &[usize],
-    opts: &LoadOptions,
-) -> (hcl::Map<String, Value>, Vec<String>) {
-    let mut vars: Vec<Variable> = Vec::new();
-    // Defaults and var files see functions only: no var, local or each.
-    let ctx = Values::default();
-    for b in blocks {
-        let (name, label_loc) = b.labels[0].clone();
-        if let Some(first) = vars.iter().find(|v| v.name == name) {
-            r.emit(
-                D::error(&label_loc, format!("variable {name:?} is declared twice"))
-                    .note(&first.label_loc, "first declared here"),
-            );
-            continue;
-        }
-        if !valid_ident(&name) {
-            r.emit(
-                D::error(&label_loc, format!("{name:?} is not a valid variable name"))
-                    .help("use letters, digits, _ and -, starting with a letter"),
-            );
-        }
-        r.check_schema(b, &VARIABLE);
-        let ty = b.attr("type").and_then(|a| parse_type(r, a));
-        let mut default = None;
-        if let Some(a) = b.attr("default") {
-            let scope = Scope {
-                vars: &[],
-                locals: &[],
-                each: false,
-                locals_allowed: false,
-                functions: stdlib::FUNCTION_NAMES,
-            };
-            if r.check_refs(a, &scope)
-                && let Some(v) = eval(r, a, &ctx, None)
-            {
-                if let Some(t) = ty
-                    && !t.accepts(&v)
-                    && !v.is_null()
-                {
-                    r.emit(D::error(
-                        &a.value_loc,
-                        format!(
-                            "the default of variable {name:?} is a {}, but its type is {}",
-                            type_name(&v),
-                            t.name()
-                        ),
-                    ));
-                }
-                default = Some((v, a.value_loc.clone()));
-            }
-        }
-        vars.push(Variable {
-            name,
-            label_loc,
-            ty,
-            default,
-            value: None,
-        });
-    }
-    let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-
-    // Precedence, lowest first: default, RTM_VAR_*, --var-file, --var.
-    for (name, text) in &opts.env_vars {
-        match vars.iter_mut().find(|v| &v.name == name) {
-            Some(v) => match convert_cli(text, v.ty) {
-                Ok(val) => v.value = Some(val),
-                Err(e) => r.emit(D::cli(Severity::Error, format!("RTM_VAR_{name}: {e}"))),
-            },
-            None => r.emit(D::cli(
-                Severity::Warning,
-                format!(
-                    "RTM_VAR_{name} is set but no variable {name:?} is declared; it is ignored"
-                ),
-            )),
-        }
-    }
-    for &id in var_file_ids {
-        let Some(body) = parse_file(r, id) else {
-            continue;
-        };
-        for s in body.iter() {
-            match s {
-                hcl::edit::structure::Structure::Attribute(a) => {
-                    let a = super::syntax::attr_from_edit(id, a);
-                    let Some(v) = vars.iter_mut().find(|v| v.name == a.name) else {
-                        let mut d =
-                            D::error(&a.key_loc, format!("variable {:?} is not declared", a.name));
-                        if let Some(s) = super::diagnostic::did_you_mean(&a.name, &name_refs) {
-                            d = d.label(format!("did you mean {s:?}?"));
-                        }
-                        r.emit(d.help(
-                            "a var file may only set variables declared in the configuration",
-                        ));
-                        continue;
-                    };
-                    let scope = Scope {
-                        vars: &[],
-                        locals: &[],
-                        each: false,
-                        locals_allowed: false,
-                        functions: stdlib::FUNCTION_NAMES,
-                    };
-                    if r.check_refs(&a, &scope)
-                        && let Some(val) = eval(r, &a, &ctx, None)
-                    {
-                        if let Some(t) = v.ty
-                            && !t.accepts(&val)
-                        {
-                            r.emit(D::error(
-                                &a.value_loc,
-                                format!(
-                                    "variable {:?} is of type {}, got a {}",
-                                    v.name,
-                                    t.name(),
-                                    type_name(&val)
-                                ),
-                            ));
-                            continue;
-                        }
-                        v.value = Some(val);
-                    }
-                }
-                hcl::edit::structure::Structure::Block(b) => {
-                    let b = Block::from_edit(id, b);
-                    r.emit(
-                        D::error(&b.ident_loc, "a var file holds only NAME = VALUE lines")
-                            .help("declare variables in the configuration; set them here"),
-                    );
-                }
-            }
-        }
-    }
-    for (name, text) in &opts.vars {
-        match vars.iter_mut().find(|v| &v.name == name) {
-            Some(v) => match convert_cli(text, v.ty) {
-                Ok(val) => v.value = Some(val),
-                Err(e) => r.emit(D::cli(Severity::Error, format!("--var {name}={text}: {e}"))),
-            },
-            None => {
-                let mut msg = format!("--var {name}={text}: no variable {name:?} is declared");
-                if let Some(s) = super::diagnostic::did_you_mean(name, &name_refs) {
-                    msg.push_str(&format!(" (did you mean {s:?}?)"));
-                }
-                r.emit(D::cli(Severity::Error, msg));
-            }
-        }
-    }
-    let mut out = hcl::Map::new();
-    for v in vars {
-        match v.value.or(v.default.map(|(d, _)| d)) {
-            Some(val) => {
-                out.insert(v.name, val);
-            }
-            None => r.emit(
-                D::error(&v.label_loc, format!("variable {:?} has no value", v.name)).help(format!(
-                    "give it a default, or set it with --var {0}=VALUE, a --var-file, or RTM_VAR_{0}",
-                    v.name
-                )),
-            ),
-        }
-    }
-    (out, names)
-}
-
-pub fn valid_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "map",
-    }
-}
-
-/// Evaluates the locals in dependency order; returns their names and the
-/// `local` object.
-fn resolve_locals(
-    r: &mut Reporter<'_>,
-    blocks: &[Block],
-    var_names: &[&str],
-    var: &Value,
-) -> (Vec<String>, Value) {
-    let mut defs: Vec<&Attr> = Vec::new();
-    for b in blocks {
-        // The schema check looks at nested blocks only; copy the block
-        // without its attributes (one may be a 10,000-entry object).
-        r.check_schema(
-            &Block {
-                file: b.file,
-                ident: b.ident.clone(),
-                ident_loc: b.ident_loc.clone(),
-                labels: b.labels.clone(),
-                loc: b.loc.clone(),
-                attrs: Vec::new(),
-                blocks: b.blocks.clone(),
-            },
-            &LOCALS_NONE,
-        );
-        for a in &b.attrs {
-            if let Some(first) = defs.iter().find(|d| d.name == a.name) {
-                r.emit(
-                    D::error(
-                        &a.key_loc,
-                        format!("local value {:?} is defined twice", a.name),
-                    )
-                    .note(&first.key_loc, "first defined here"),
-                );
-                continue;
-            }
-            defs.push(a);
-        }
-    }
-    let names: Vec<String> = defs.iter().map(|a| a.name.clone()).collect();
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let scope = Scope {
-        vars: var_names,
-        locals: &name_refs,
-        each: false,
-        locals_allowed: true,
-        functions: stdlib::FUNCTION_NAMES,
-    };
-    // Each local with the locals it reads; a bad reference drops it now.
-    let mut pending: Vec<(&Attr, Vec<String>)> = Vec::new();
-    let mut failed: Vec<String> = Vec::new();
-    for a in defs {
-        if r.check_refs(a, &scope) {
-            let deps = super::syntax::references(a.value_loc.file, &a.edit)
-                .into_iter()
-                .filter(|x| x.root == "local")
-                .map(|x| x.name)
-                .collect();
-            pending.push((a, deps));
-        } else {
-            failed.push(a.name.clone());
-        }
-    }
-    let mut local = Value::Object(hcl::Map::new());
-    while !pending.is_empty() {
-        let Value::Object(values) = &local else {
-            break;
-        };
-        let ready: Vec<usize> = pending
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, deps))| {
-                deps.iter()
-                    .all(|d| values.contains_key(d) || failed.contains(d))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if ready.is_empty() {
-            for (a, _) in &pending {
-                r.emit(
-                    D::error(&a.key_loc, format!("local.{} depends on itself", a.name))
-                        .help("break the cycle between these local values"),
-                );
-            }
-            break;
-        }
-        // A round sees the locals of earlier rounds only, so its results
-        // are added after it (in evaluation order) instead of copying
-        // `local` for every round.
-        let mut done: Vec<(String, Value)> = Vec::new();
-        let values = Values {
-            var: Some(var),
-            local: Some(&local),
-            each: None,
-        };
-        for i in ready.into_iter().rev() {
-            let (a, deps) = pending.remove(i);
-            if deps.iter().any(|d| failed.contains(d)) {
-                failed.push(a.name.clone());
-                continue;
-            }
-            match eval(r, a, &values, None) {
-                Some(v) => done.push((a.name.clone(), v)),
-                None => failed.push(a.name.clone()),
-            }
-        }
-        if let Value::Object(map) = &mut local {
-            map.extend(done);
-        }
-    }
-    (names, local)
-}
-
-/// Evaluates the attributes of a block (recursively) into `fields`, keyed by
-/// dotted path under `prefix`, and records each nested block's location.
-pub fn eval_block_fields(
-    r: &mut Reporter<'_>,
-    block: &Block,
-    prefix: &str,
-    scope: &Scope<'_>,
-    values: &Values<'_>,
-    fields: &mut Fields,
-) {
-    for a in &block.attrs {
-        if r.check_refs(a, scope)
-            && let Some(v) = eval(r, a, values, None)
-        {
-            fields.insert(
-                format!("{prefix}{}", a.name),
-                Field {
-                    value: v,
-                    loc: a.value_loc.clone(),
-                    key_loc: a.key_loc.clone(),
-                },
-            );
-        }
-    }
-    for b in &block.blocks {
-        eval_block_fields(
-            r,
-            b,
-            &format!("{prefix}{}.", b.ident),
-            scope,
-            values,
-            fields,
-        );
-    }
 }
 
 fn load_sources(
@@ -825,14 +85,18 @@ fn load_sources(
     opts: &LoadOptions,
 ) -> Desired {
     let top = collect_top(r, file_ids);
-    let (var_values, var_names) = resolve_variables(r, &top.variables, var_file_ids, opts);
+    let budget = Budget::new();
+    let (var_values, var_names) = resolve_variables(r, &top.variables, var_file_ids, opts, &budget);
     let var_refs: Vec<&str> = var_names.iter().map(String::as_str).collect();
     let var = Value::Object(var_values);
-    let (local_names, local) = resolve_locals(r, &top.locals, &var_refs, &var);
+    let (local_names, local, failed_locals) =
+        resolve_locals(r, &top.locals, &var_refs, &var, &budget);
+    let failed_refs: Vec<&str> = failed_locals.iter().map(String::as_str).collect();
     let values = Values {
         var: Some(&var),
         local: Some(&local),
         each: None,
+        budget: &budget,
     };
     let local_refs: Vec<&str> = local_names.iter().map(String::as_str).collect();
     let scope = Scope {
@@ -841,6 +105,7 @@ fn load_sources(
         each: false,
         locals_allowed: true,
         functions: stdlib::FUNCTION_NAMES,
+        failed_locals: &failed_refs,
     };
 
     let mut settings_fields = Fields::new();
@@ -848,14 +113,14 @@ fn load_sources(
         r.check_schema(b, &SETTINGS);
         eval_block_fields(r, b, "", &scope, &values, &mut settings_fields);
     }
-    let settings = function::settings(r, &settings_fields);
+    let settings = settings(r, &settings_fields);
 
     let mut policy_fields = Fields::new();
     if let Some(b) = &top.policy {
         r.check_schema(b, &POLICY);
         eval_block_fields(r, b, "", &scope, &values, &mut policy_fields);
     }
-    let policy = function::policy(r, &policy_fields);
+    let policy = policy(r, &policy_fields);
 
     let mut default_fields = Fields::new();
     if let Some(b) = &top.defaults {
@@ -863,14 +128,14 @@ fn load_sources(
         eval_block_fields(r, b, "", &scope, &values, &mut default_fields);
     }
 
-    let env = function::Env {
+    let env = Env {
         settings: &settings,
         policy: &policy.0,
         policy_locs: &policy.1,
         defaults: &default_fields,
         today: opts.today,
     };
-    let functions = expand_functions(r, &top.functions, &var_refs, &local_refs, values, &env);
+    let functions = expand_functions(r, &top.functions, &scope, values, &env);
     Desired {
         settings: settings.clone(),
         policy: policy.0.clone(),
@@ -879,272 +144,10 @@ fn load_sources(
     }
 }
 
-/// A function as Lambda identifies it: (name, region, qualifier).
-type TargetKey = (String, Option<String>, String);
-/// An address that manages a target: (account, address, where declared).
-type Claim = (Option<String>, String, Loc);
-
-fn expand_functions(
-    r: &mut Reporter<'_>,
-    blocks: &[Block],
-    var_refs: &[&str],
-    local_refs: &[&str],
-    values: Values<'_>,
-    env: &function::Env<'_>,
-) -> BTreeMap<crate::model::Address, crate::model::DesiredFunction> {
-    let mut out = BTreeMap::new();
-    let mut labels: HashMap<String, Loc> = HashMap::new();
-    // (name, region, qualifier) -> (account, address, block location)
-    let mut targets: HashMap<TargetKey, Vec<Claim>> = HashMap::new();
-    // The last instance's `each` stays declared for the blocks after it, as
-    // it did when `each` lived in one shared hcl-rs context (the reference
-    // check rejects `each.*` outside for_each, so only a bare `each` sees it).
-    let mut each: Option<Value> = None;
-    for b in blocks {
-        let (label, label_loc) = b.labels[0].clone();
-        if let Some(first) = labels.get(&label) {
-            r.emit(
-                D::error(
-                    &label_loc,
-                    format!("duplicate function address function.{label}"),
-                )
-                .note(first, "first declared here")
-                .help("each function block needs its own label"),
-            );
-            continue;
-        }
-        labels.insert(label.clone(), label_loc.clone());
-        if crate::model::Address::parse(&format!("function.{label}")).is_err() {
-            r.emit(
-                D::error(
-                    &label_loc,
-                    format!("{label:?} is not a valid function label"),
-                )
-                .help("use letters, digits, _ and -"),
-            );
-            continue;
-        }
-        // Unknown attributes are reported and then ignored: the rest of the
-        // block is still checked, so one typo does not hide other mistakes.
-        r.check_schema(b, &FUNCTION);
-        let has_each = b.attr("for_each").is_some();
-        let scope = Scope {
-            vars: var_refs,
-            locals: local_refs,
-            each: has_each,
-            locals_allowed: true,
-            functions: stdlib::FUNCTION_NAMES,
-        };
-        // Reference errors are reported once per block, not per instance; an
-        // attribute whose references do not resolve is left out (poisoned) so
-        // the rest of the block is still checked.
-        let mut all: Vec<(String, &Attr)> = Vec::new();
-        flatten(b, "", &mut all);
-        let mut flat: Vec<(String, &Attr)> = Vec::new();
-        let mut poisoned_paths: Vec<String> = Vec::new();
-        for (path, a) in all {
-            if path == "for_each" {
-                continue;
-            }
-            if r.check_refs(a, &scope) {
-                flat.push((path, a));
-            } else {
-                poisoned_paths.push(path);
-            }
-        }
-        let mut block_locs: BTreeMap<String, Loc> = BTreeMap::new();
-        collect_block_locs(b, "", &mut block_locs);
-        let source = {
-            let (line, column) = r.sources.line_col(b.file, b.loc.span.start);
-            crate::model::SourceLocation {
-                file: r.sources.path(b.file).to_path_buf(),
-                line,
-                column,
-                for_each: has_each,
-            }
-        };
-        let instances: Vec<(Option<String>, Value)> = match b.attr("for_each") {
-            None => vec![(None, Value::Null)],
-            Some(a) => {
-                let root_scope = Scope {
-                    each: false,
-                    ..scope
-                };
-                if !r.check_refs(a, &root_scope) {
-                    continue;
-                }
-                let values = Values {
-                    each: each.as_ref(),
-                    ..values
-                };
-                let Some(v) = eval(r, a, &values, None) else {
-                    continue;
-                };
-                match for_each_instances(r, a, v) {
-                    Some(i) => i,
-                    None => continue,
-                }
-            }
-        };
-        for (key, value) in instances {
-            let address = crate::model::Address::new(label.clone(), key.clone());
-            let addr_text = address.to_string();
-            if let Some(k) = &key {
-                let mut object = hcl::Map::new();
-                object.insert("key".to_string(), Value::String(k.clone()));
-                object.insert("value".to_string(), value);
-                each = Some(Value::Object(object));
-            }
-            let values = Values {
-                each: each.as_ref(),
-                ..values
-            };
-            let mut fields = Fields::new();
-            let mut poisoned = poisoned_paths.clone();
-            for (path, a) in &flat {
-                match evaluator::evaluate(&a.edit, &values) {
-                    Ok(v) => {
-                        fields.insert(
-                            path.clone(),
-                            Field {
-                                value: v,
-                                loc: a.value_loc.clone(),
-                                key_loc: a.key_loc.clone(),
-                            },
-                        );
-                    }
-                    Err(e) => {
-                        poisoned.push(path.clone());
-                        let mut d = D::error(
-                            &a.value_loc,
-                            format!("cannot evaluate {}: {}", a.name, e.kind()),
-                        );
-                        if key.is_some() {
-                            d = d.label(format!("in {addr_text}"));
-                        }
-                        r.emit(d);
-                    }
-                }
-            }
-            let inst = function::Instance {
-                poisoned: &poisoned,
-                address: &address,
-                label_loc: &label_loc,
-                fields: &fields,
-                block_locs: &block_locs,
-                source: &source,
-            };
-            if let Some(f) = function::build(r, env, &inst) {
-                let region = f
-                    .function
-                    .region
-                    .clone()
-                    .or_else(|| env.settings.region.clone());
-                let k = (f.function.name.clone(), region, f.qualifier.to_string());
-                let entry = targets.entry(k).or_default();
-                let clash = entry.iter().find(|(acct, _, _)| {
-                    acct.is_none() || f.function.account.is_none() || *acct == f.function.account
-                });
-                if let Some((_, other, other_loc)) = clash {
-                    let loc = fields.get("name").map_or(&label_loc, |f| &f.loc);
-                    r.emit(
-                        D::error(loc, format!(
-                            "{addr_text} and {other} both manage {} ({})",
-                            f.function.api_name(),
-                            f.qualifier
-                        ))
-                        .note(other_loc, format!("{other} is declared here"))
-                        .help("two addresses must not manage the same function and qualifier: their settings would fight"),
-                    );
-                } else {
-                    entry.push((
-                        f.function.account.clone(),
-                        addr_text.clone(),
-                        label_loc.clone(),
-                    ));
-                    out.insert(address, f);
-                }
-            }
-        }
-    }
-    out
-}
-
-fn flatten<'b>(b: &'b Block, prefix: &str, out: &mut Vec<(String, &'b Attr)>) {
-    for a in &b.attrs {
-        out.push((format!("{prefix}{}", a.name), a));
-    }
-    for inner in &b.blocks {
-        flatten(inner, &format!("{prefix}{}.", inner.ident), out);
-    }
-}
-
-fn collect_block_locs(b: &Block, prefix: &str, out: &mut BTreeMap<String, Loc>) {
-    for inner in &b.blocks {
-        let path = format!("{prefix}{}", inner.ident);
-        out.insert(path.clone(), inner.ident_loc.clone());
-        collect_block_locs(inner, &format!("{path}."), out);
-    }
-}
-
-fn for_each_instances(
-    r: &mut Reporter<'_>,
-    a: &Attr,
-    v: Value,
-) -> Option<Vec<(Option<String>, Value)>> {
-    match v {
-        Value::Object(map) => Some(map.into_iter().map(|(k, v)| (Some(k), v)).collect()),
-        Value::Array(items) => {
-            if matches!(a.edit, hcl::edit::expr::Expression::Array(_)) {
-                r.emit(
-                    D::error(&a.value_loc, "for_each needs a set or a map, not a list")
-                        .help("wrap the list in toset(...), so each element is a key"),
-                );
-                return None;
-            }
-            let mut out: Vec<(Option<String>, Value)> = Vec::with_capacity(items.len());
-            let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
-            for item in items {
-                let Value::String(s) = item else {
-                    r.emit(
-                        D::error(
-                            &a.value_loc,
-                            format!(
-                                "for_each over a set needs strings; found a {}",
-                                type_name(&item)
-                            ),
-                        )
-                        .help("use toset([\"a\", \"b\"]) or a map"),
-                    );
-                    return None;
-                };
-                if !seen.insert(s.clone()) {
-                    r.emit(
-                        D::error(&a.value_loc, format!("for_each has the key {s:?} twice"))
-                            .help("use toset(...) to drop duplicates"),
-                    );
-                    return None;
-                }
-                out.push((Some(s.clone()), Value::String(s)));
-            }
-            Some(out)
-        }
-        other => {
-            r.emit(
-                D::error(
-                    &a.value_loc,
-                    format!("for_each needs a set or a map; got a {}", type_name(&other)),
-                )
-                .help("for example: for_each = toset([\"resize\", \"thumbnail\"])"),
-            );
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::{LoadOptions, load};
+    use super::super::options::LoadOptions;
+    use super::load;
     use crate::model::{Address, Qualifier, UpdateRuntimeOn};
 
     fn load_text(
@@ -1244,6 +247,80 @@ function "v7" {
         );
         let thumb = &loaded.desired.functions[&Address::new("worker", Some("thumb".into()))];
         assert_eq!(thumb.function.name, "thumb-dev");
+    }
+
+    #[test]
+    fn values_convert_to_the_type_each_attribute_expects() {
+        let text = r#"
+variable "mem" {}
+variable "timeout" {
+  type    = number
+  default = "30"
+}
+function "a" {
+  name = 5
+  configuration {
+    memory_size = var.mem
+    timeout     = var.timeout
+    description = 2.5
+    environment {
+      variables = { BB = 5, CC = true, DD = 1e3 }
+    }
+    vpc_config {
+      ipv6_allowed_for_dual_stack = "true"
+    }
+  }
+}
+function "v" {
+  name      = "a"
+  qualifier = 7
+}
+"#;
+        let loaded =
+            load_text(text, |o| o.vars = vec![("mem".into(), "512".into())]).expect("valid");
+        let a = &loaded.desired.functions[&Address::new("a", None)];
+        assert_eq!(a.function.name, "5");
+        let c = &a.configuration;
+        assert_eq!((c.memory_size, c.timeout), (Some(512), Some(30)));
+        assert_eq!(c.description.as_deref(), Some("2.5"));
+        let env: Vec<(&str, &str)> = c
+            .environment
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(env, [("BB", "5"), ("CC", "true"), ("DD", "1000")]);
+        assert_eq!(
+            c.vpc_config
+                .as_ref()
+                .and_then(|v| v.ipv6_allowed_for_dual_stack),
+            Some(true)
+        );
+        let v = &loaded.desired.functions[&Address::new("v", None)];
+        assert_eq!(v.qualifier, Qualifier::Version(7));
+        // A string that is not a number still is not one.
+        let err = load_text(text, |o| o.vars = vec![("mem".into(), "lots".into())]);
+        assert!(matches!(err, Err(super::Error::Invalid(_))));
+    }
+
+    #[test]
+    fn an_override_replaces_a_file_and_must_name_one() {
+        let text = "function \"a\" {}\n";
+        let loaded = load_text(text, |o| {
+            o.overrides = vec![(o.dir.join("main.rtm.hcl"), "function \"b\" {}\n".into())];
+        })
+        .expect("valid");
+        assert!(
+            loaded
+                .desired
+                .functions
+                .contains_key(&Address::new("b", None))
+        );
+        assert_eq!(loaded.desired.functions.len(), 1);
+        let err = load_text(text, |o| {
+            o.overrides = vec![(o.dir.clone(), "function \"b\" {}\n".into())];
+        });
+        assert!(matches!(err, Err(super::Error::Read { .. })), "{err:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use hcl::Value;
 use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
 
-use super::loader::type_name;
+use super::value::type_name;
 
 /// The names, for "did you mean" on an unknown function.
 pub const FUNCTION_NAMES: &[&str] = &[

@@ -5,7 +5,8 @@
 //! that collects diagnostics and the reference check that runs before
 //! evaluation.
 //!
-//! Nothing here evaluates or judges values; that is `loader`'s job.
+//! Nothing here evaluates or judges values: `eval` evaluates, `typing` and
+//! the block files (settings, policy, configuration, ...) judge.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -15,6 +16,16 @@ use hcl::edit::expr::{Expression as EditExpr, TraversalOperator};
 use hcl::edit::visit::{self, Visit};
 
 use super::diagnostic::{Diagnostic, Note, Severity, Sources, did_you_mean};
+
+/// Whether `s` may name a variable: a letter or `_`, then letters, digits,
+/// `_` and `-`.
+pub fn valid_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
 
 /// A byte range in one source file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -109,12 +120,16 @@ pub struct Reporter<'s> {
     pub sources: &'s Sources,
     pub diags: Vec<Diagnostic>,
     seen: HashSet<(usize, usize, usize, String)>,
+    /// Kept as they are emitted: `function::build` asks after every instance.
+    errors: usize,
 }
 
 /// A diagnostic under construction.
 pub struct D {
     severity: Severity,
     loc: Option<Loc>,
+    /// For a diagnostic about a whole file that has no text (`loc` is None).
+    file: Option<std::path::PathBuf>,
     message: String,
     label: Option<String>,
     help: Option<String>,
@@ -126,6 +141,7 @@ impl D {
         D {
             severity: Severity::Error,
             loc: Some(loc.clone()),
+            file: None,
             message: message.into(),
             label: None,
             help: None,
@@ -143,10 +159,18 @@ impl D {
         D {
             severity,
             loc: None,
+            file: None,
             message: message.into(),
             label: None,
             help: None,
             notes: Vec::new(),
+        }
+    }
+    /// An error about a file as a whole (one that could not be read as text).
+    pub fn about_file(file: std::path::PathBuf, message: impl Into<String>) -> D {
+        D {
+            file: Some(file),
+            ..D::cli(Severity::Error, message)
         }
     }
     pub fn label(mut self, label: impl Into<String>) -> D {
@@ -177,11 +201,12 @@ impl<'s> Reporter<'s> {
             sources,
             diags: Vec::new(),
             seen: HashSet::new(),
+            errors: 0,
         }
     }
 
     pub fn error_count(&self) -> usize {
-        self.diags.iter().filter(|d| d.is_error()).count()
+        self.errors
     }
 
     pub fn emit(&mut self, d: D) {
@@ -195,7 +220,12 @@ impl<'s> Reporter<'s> {
                     Some(loc.span.clone()),
                 )
             }
-            None => (COMMAND_LINE.into(), 0, 0, None),
+            None => (
+                d.file.clone().unwrap_or_else(|| COMMAND_LINE.into()),
+                0,
+                0,
+                None,
+            ),
         };
         let key = (
             d.loc.as_ref().map_or(usize::MAX, |l| l.file),
@@ -205,6 +235,9 @@ impl<'s> Reporter<'s> {
         );
         if !self.seen.insert(key) {
             return;
+        }
+        if d.severity == Severity::Error {
+            self.errors += 1;
         }
         let notes = d
             .notes
@@ -333,7 +366,9 @@ fn allowed_list(schema: &Schema) -> String {
     }
 }
 
-/// The names an expression may refer to.
+/// The names an expression may refer to. `vars` and `locals` are sorted
+/// (looked up by binary search: a configuration may define 20,000 locals).
+#[derive(Clone, Copy)]
 pub struct Scope<'a> {
     pub vars: &'a [&'a str],
     pub locals: &'a [&'a str],
@@ -342,6 +377,9 @@ pub struct Scope<'a> {
     /// Whether `local.*` may be used (not inside `variable` defaults).
     pub locals_allowed: bool,
     pub functions: &'a [&'a str],
+    /// Locals that failed to evaluate (sorted; already reported): an
+    /// expression reading one is skipped without a message of its own.
+    pub failed_locals: &'a [&'a str],
 }
 
 /// A reference `root.name` found in an expression.
@@ -426,7 +464,7 @@ impl Reporter<'_> {
         }
         for r in c.refs {
             match r.root.as_str() {
-                "var" if !scope.vars.contains(&r.name.as_str()) => {
+                "var" if scope.vars.binary_search(&r.name.as_str()).is_err() => {
                     ok = false;
                     let mut d = D::error(&r.loc, format!("undefined variable var.{}", r.name));
                     if let Some(s) = did_you_mean(&r.name, scope.vars) {
@@ -445,7 +483,10 @@ impl Reporter<'_> {
                         ),
                     );
                 }
-                "local" if !scope.locals.contains(&r.name.as_str()) => {
+                "local" if scope.failed_locals.binary_search(&r.name.as_str()).is_ok() => {
+                    ok = false;
+                }
+                "local" if scope.locals.binary_search(&r.name.as_str()).is_err() => {
                     ok = false;
                     let mut d = D::error(&r.loc, format!("undefined local value local.{}", r.name));
                     if let Some(s) = did_you_mean(&r.name, scope.locals) {

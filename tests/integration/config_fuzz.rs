@@ -101,6 +101,21 @@ const VOCAB: &[&str] = &[
     "\"7\"",
     "environment",
     "variables",
+    "\u{feff}",
+    "[for x in ",
+    " : x]",
+    "%{ for x in local.a }",
+    "%{ endfor }",
+    "%{ if true }",
+    "%{ endif }",
+    "~}",
+    "[*]",
+    ".*",
+    "<<-EOT\n",
+    "% 0",
+    "/ 0",
+    "local.a",
+    "a = ",
 ];
 
 fn check(text: &str) {
@@ -111,6 +126,7 @@ fn check(text: &str) {
         vars: vec![("env".into(), "x".into())],
         var_files: Vec::new(),
         env_vars: vec![("n".into(), "[1".into())],
+        overrides: Vec::new(),
         today: jiff::civil::date(2026, 11, 21),
     };
     match rtm::config::load(&opts) {

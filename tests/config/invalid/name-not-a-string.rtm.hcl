@@ -1,5 +1,5 @@
-# name = 5 must not become "${5}"
+# a list has no string form (a number would convert, as in Terraform)
 # expect: 4:10 must be a string
 function "a" {
-  name = 5
+  name = ["a"]
 }
