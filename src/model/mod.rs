@@ -15,7 +15,10 @@ mod recorded;
 mod runtime;
 
 pub use address::Address;
-pub use attributes::{ARN_PATH, ATTRIBUTES, Attribute, Container, Kind, MODE_PATH, attribute};
+pub use attributes::{
+    ARN_PATH, ATTRIBUTES, Absent, Attribute, Container, Kind, MODE_PATH, Pattern, RUNTIME_PATH,
+    Read, Rule, Unit, attribute,
+};
 pub use configuration::{Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig};
 pub use desired::{
     Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
