@@ -1,9 +1,9 @@
 //! The `configuration { ... }` block: which attributes and nested blocks
-//! it takes (its schema), which of them hold secrets, and how each is typed
+//! it takes (its schema, derived from the attribute table in
+//! `configuration_schema`), which of them hold secrets, and how each is typed
 //! and checked into `model::Configuration`, as Lambda's
 //! UpdateFunctionConfiguration accepts it, plus the policy's forbidden
-//! runtimes. One file on purpose: every managed configuration attribute is
-//! named and typed here and nowhere else in the loader.
+//! runtimes.
 //!
 //! Sees evaluated fields only; never evaluates or reads files.
 
@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::diagnostic::did_you_mean;
 use super::instance::{Env, View};
-use super::syntax::{D, Reporter, Schema};
+use super::syntax::{D, Reporter};
 use super::typing::{
     expect_bool, expect_string, expect_string_map, expect_strings, in_range, one_of, regex,
 };
@@ -22,84 +22,7 @@ use crate::model::{
     VpcConfig,
 };
 
-static ENVIRONMENT: Schema = Schema {
-    what: "environment",
-    attrs: &["variables"],
-    blocks: &[],
-};
-static EPHEMERAL: Schema = Schema {
-    what: "ephemeral_storage",
-    attrs: &["size"],
-    blocks: &[],
-};
-static TRACING: Schema = Schema {
-    what: "tracing_config",
-    attrs: &["mode"],
-    blocks: &[],
-};
-static LOGGING: Schema = Schema {
-    what: "logging_config",
-    attrs: &[
-        "log_format",
-        "application_log_level",
-        "system_log_level",
-        "log_group",
-    ],
-    blocks: &[],
-};
-static VPC: Schema = Schema {
-    what: "vpc_config",
-    attrs: &[
-        "subnet_ids",
-        "security_group_ids",
-        "ipv6_allowed_for_dual_stack",
-    ],
-    blocks: &[],
-};
-static DLQ: Schema = Schema {
-    what: "dead_letter_config",
-    attrs: &["target_arn"],
-    blocks: &[],
-};
-static FILE_SYSTEM: Schema = Schema {
-    what: "file_system_config",
-    attrs: &["arn", "local_mount_path"],
-    blocks: &[],
-};
-static IMAGE: Schema = Schema {
-    what: "image_config",
-    attrs: &["command", "entry_point", "working_directory"],
-    blocks: &[],
-};
-static SNAP_START: Schema = Schema {
-    what: "snap_start",
-    attrs: &["apply_on"],
-    blocks: &[],
-};
-pub static CONFIGURATION: Schema = Schema {
-    what: "configuration",
-    attrs: &[
-        "runtime",
-        "handler",
-        "memory_size",
-        "timeout",
-        "description",
-        "role",
-        "layers",
-        "kms_key_arn",
-    ],
-    blocks: &[
-        ("environment", &ENVIRONMENT),
-        ("ephemeral_storage", &EPHEMERAL),
-        ("tracing_config", &TRACING),
-        ("logging_config", &LOGGING),
-        ("vpc_config", &VPC),
-        ("dead_letter_config", &DLQ),
-        ("file_system_config", &FILE_SYSTEM),
-        ("image_config", &IMAGE),
-        ("snap_start", &SNAP_START),
-    ],
-};
+pub use super::configuration_schema::CONFIGURATION;
 
 /// Whether the attribute at `path` holds secrets (environment values): its
 /// values are never quoted in a message.

@@ -8,6 +8,7 @@
 
 mod attributes;
 mod configuration;
+mod configuration_schema;
 mod diagnostic;
 pub mod edit;
 mod error;
