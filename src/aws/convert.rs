@@ -1,14 +1,17 @@
-//! Conversions between aws-sdk-lambda's types and rtm's model.
+//! Conversions between aws-sdk-lambda's types (and the JSON Lambda sent)
+//! and rtm's model.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::types as sdk;
+use serde_json::Value;
 
 use super::Error;
 use crate::model::{
-    Configuration, FileSystemConfig, ImageConfig, Live, LiveRuntimeManagement, LoggingConfig,
-    Qualifier, RuntimeVersionArn, UpdateRuntimeOn, VpcConfig,
+    ATTRIBUTES, Absent, AttrValue, Configuration, Kind, Live, LiveRuntimeManagement, Qualifier,
+    RuntimeVersionArn, UpdateRuntimeOn,
 };
 
 pub fn mode_from_sdk(mode: &sdk::UpdateRuntimeOn) -> Option<UpdateRuntimeOn> {
@@ -69,105 +72,26 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// Reads every field rtm can manage from a FunctionConfiguration, filling
-/// the API's defaults for absent ones so that "unset" compares equal to what
-/// a user would write for it (an empty description, no layers, ...).
-pub fn live_from_configuration(c: &sdk::FunctionConfiguration, qualifier: Qualifier) -> Live {
+/// What Lambda reported for one version: the managed attributes read from
+/// `raw`, the JSON of the `FunctionConfiguration` as Lambda sent it (by the
+/// attribute table, see [`configuration_from_json`]); everything else (the
+/// ARN, revision, package type, state, runtime version) from the SDK's
+/// reading of the same object.
+pub fn live_from_configuration(
+    c: &sdk::FunctionConfiguration,
+    raw: &Value,
+    qualifier: Qualifier,
+) -> Result<Live, String> {
     let arn = c.function_arn().unwrap_or_default();
+    let raw_arn = raw.get("FunctionArn").and_then(Value::as_str);
+    if raw_arn.unwrap_or_default() != arn {
+        return Err(format!(
+            "the response's FunctionArn {raw_arn:?} is not the one the SDK read ({arn:?})"
+        ));
+    }
     // GetFunction with a qualifier answers with the qualified ARN.
     let function_arn = strip_qualifier(arn);
-    let string = |v: Option<&str>| Some(v.unwrap_or_default().to_string());
-    let configuration = Configuration {
-        runtime: c.runtime().map(|r| r.as_str().to_string()),
-        handler: c.handler().map(str::to_string),
-        memory_size: c.memory_size().map(i64::from),
-        timeout: c.timeout().map(i64::from),
-        description: string(c.description()),
-        role: c.role().map(str::to_string),
-        layers: Some(
-            c.layers()
-                .iter()
-                .filter_map(|l| l.arn().map(str::to_string))
-                .collect(),
-        ),
-        kms_key_arn: string(c.kms_key_arn()),
-        environment: Some(
-            c.environment()
-                .and_then(|e| e.variables())
-                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-        ),
-        ephemeral_storage_size: Some(c.ephemeral_storage().map_or(512, |e| i64::from(e.size()))),
-        tracing_mode: Some(
-            c.tracing_config()
-                .and_then(|t| t.mode())
-                .map_or("PassThrough", |m| m.as_str())
-                .to_string(),
-        ),
-        logging_config: Some(LoggingConfig {
-            log_format: c
-                .logging_config()
-                .and_then(|l| l.log_format())
-                .map(|v| v.as_str().to_string()),
-            application_log_level: c
-                .logging_config()
-                .and_then(|l| l.application_log_level())
-                .map(|v| v.as_str().to_string()),
-            system_log_level: c
-                .logging_config()
-                .and_then(|l| l.system_log_level())
-                .map(|v| v.as_str().to_string()),
-            log_group: c
-                .logging_config()
-                .and_then(|l| l.log_group())
-                .map(str::to_string),
-        }),
-        vpc_config: Some(VpcConfig {
-            subnet_ids: Some(
-                c.vpc_config()
-                    .map(|v| v.subnet_ids().to_vec())
-                    .unwrap_or_default(),
-            ),
-            security_group_ids: Some(
-                c.vpc_config()
-                    .map(|v| v.security_group_ids().to_vec())
-                    .unwrap_or_default(),
-            ),
-            ipv6_allowed_for_dual_stack: Some(
-                c.vpc_config()
-                    .and_then(|v| v.ipv6_allowed_for_dual_stack())
-                    .unwrap_or(false),
-            ),
-        }),
-        dead_letter_target_arn: string(c.dead_letter_config().and_then(|d| d.target_arn())),
-        file_system_config: Some(
-            c.file_system_configs()
-                .first()
-                .map(|f| FileSystemConfig {
-                    arn: Some(f.arn().to_string()),
-                    local_mount_path: Some(f.local_mount_path().to_string()),
-                })
-                .unwrap_or(FileSystemConfig {
-                    arn: Some(String::new()),
-                    local_mount_path: Some(String::new()),
-                }),
-        ),
-        image_config: Some({
-            let ic = c.image_config_response().and_then(|r| r.image_config());
-            ImageConfig {
-                command: Some(ic.map(|i| i.command().to_vec()).unwrap_or_default()),
-                entry_point: Some(ic.map(|i| i.entry_point().to_vec()).unwrap_or_default()),
-                working_directory: string(ic.and_then(|i| i.working_directory())),
-            }
-        }),
-        snap_start_apply_on: Some(
-            c.snap_start()
-                .and_then(|s| s.apply_on())
-                .map_or("None", |a| a.as_str())
-                .to_string(),
-        ),
-    };
-    Live {
+    Ok(Live {
         function_arn,
         qualifier,
         revision_id: c.revision_id().unwrap_or_default().to_string(),
@@ -182,7 +106,7 @@ pub fn live_from_configuration(c: &sdk::FunctionConfiguration, qualifier: Qualif
         last_update_status_reason_code: c
             .last_update_status_reason_code()
             .map(|s| s.as_str().to_string()),
-        configuration,
+        configuration: configuration_from_json(raw)?,
         running_runtime_version_arn: c
             .runtime_version_config()
             .and_then(|r| r.runtime_version_arn())
@@ -192,7 +116,104 @@ pub fn live_from_configuration(c: &sdk::FunctionConfiguration, qualifier: Qualif
             runtime_version_arn: None,
         },
         tags: Default::default(),
+    })
+}
+
+/// Every managed attribute of a `FunctionConfiguration` (as JSON), row by
+/// row at the place the table says Lambda reports it, with the row's
+/// absent value where Lambda left the member out, so that "unset" compares
+/// equal to what a user would write for it (an empty description, no
+/// layers, ...). A member of another type than its row's is an error.
+pub fn configuration_from_json(raw: &Value) -> Result<Configuration, String> {
+    let mut c = Configuration::default();
+    for a in ATTRIBUTES {
+        let path = a.read_path();
+        let found = member_at(raw, &path).map_err(|why| format!("{}: {why}", path.join(".")))?;
+        let wrong = |v: &Value| {
+            format!(
+                "{} is {v}, not {}",
+                path.join("."),
+                match a.kind {
+                    Kind::String => "a string",
+                    Kind::Int => "a whole number",
+                    Kind::Bool => "true or false",
+                    Kind::List => "a list of strings",
+                    Kind::Map => "a map of strings",
+                }
+            )
+        };
+        if a.kind == Kind::Map {
+            c.environment = match found {
+                Some(v) => Some(strings_map(&v).ok_or_else(|| wrong(&v))?),
+                None => (a.absent == Absent::Empty).then(BTreeMap::new),
+            };
+            continue;
+        }
+        let value = match found {
+            Some(v) => Some(typed(a.kind, &v).ok_or_else(|| wrong(&v))?),
+            None => a.absent_value(),
+        };
+        if let Some(v) = value
+            && !c.set(a.path, v)
+        {
+            return Err(format!("{} cannot be read as a {:?}", a.path, a.kind));
+        }
     }
+    Ok(c)
+}
+
+/// The value at a member path (`*`: that member of every element of a
+/// list), or `None` when a member on the way is absent or null.
+fn member_at(v: &Value, path: &[&str]) -> Result<Option<Value>, String> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let Some((first, rest)) = path.split_first() else {
+        return Ok(Some(v.clone()));
+    };
+    match (*first, v) {
+        ("*", Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.extend(member_at(item, rest)?);
+            }
+            Ok(Some(Value::Array(out)))
+        }
+        (index, Value::Array(items)) if index.parse::<usize>().is_ok() => {
+            match index.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(item) => member_at(item, rest),
+                None => Ok(None),
+            }
+        }
+        (name, Value::Object(members)) if name != "*" && name.parse::<usize>().is_err() => {
+            match members.get(name) {
+                Some(m) => member_at(m, rest),
+                None => Ok(None),
+            }
+        }
+        (name, other) => Err(format!("cannot take {name} of {other}")),
+    }
+}
+
+fn typed(kind: Kind, v: &Value) -> Option<AttrValue> {
+    match (kind, v) {
+        (Kind::String, Value::String(s)) => Some(AttrValue::String(s.clone())),
+        (Kind::Int, Value::Number(n)) => n.as_i64().map(AttrValue::Int),
+        (Kind::Bool, Value::Bool(b)) => Some(AttrValue::Bool(*b)),
+        (Kind::List, Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<String>>>()
+            .map(AttrValue::List),
+        _ => None,
+    }
+}
+
+fn strings_map(v: &Value) -> Option<BTreeMap<String, String>> {
+    v.as_object()?
+        .iter()
+        .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect()
 }
 
 /// `arn:...:function:name:7` -> `arn:...:function:name`.

@@ -11,6 +11,7 @@
 mod convert;
 mod fleet;
 mod limits;
+mod response_body;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +28,7 @@ pub use limits::RateLimits;
 use crate::model::{
     FunctionRef, Live, LiveRuntimeManagement, Qualifier, RuntimeVersionArn, UpdateRuntimeOn,
 };
+use response_body::ResponseBody;
 
 /// How to reach Lambda.
 #[derive(Debug, Clone, Default)]
@@ -347,20 +349,27 @@ impl Lambda {
         qualifier: Qualifier,
     ) -> Result<Live, Error> {
         let name = function.api_name();
-        let out = self
+        let (out, body) = self
             .call("GetFunction", false, || {
-                self.client
+                let body = ResponseBody::default();
+                let sent = self
+                    .client
                     .get_function()
                     .function_name(&name)
                     .qualifier(qualifier.to_string())
-                    .send()
-                    .map_err_sdk("GetFunction")
+                    .customize()
+                    .interceptor(body.clone())
+                    .send();
+                async move { sent.await.map(|out| (out, body)) }.map_err_sdk("GetFunction")
             })
             .await?;
-        let conf = out.configuration().ok_or_else(|| {
-            Error::local("GetFunction", "the response has no Configuration".into())
-        })?;
-        let mut live = convert::live_from_configuration(conf, qualifier);
+        let no_configuration =
+            || Error::local("GetFunction", "the response has no Configuration".into());
+        let conf = out.configuration().ok_or_else(no_configuration)?;
+        let raw = body.json("GetFunction")?;
+        let raw_conf = raw.get("Configuration").ok_or_else(no_configuration)?;
+        let mut live = convert::live_from_configuration(conf, raw_conf, qualifier)
+            .map_err(|why| Error::local("GetFunction", why))?;
         if let Some(tags) = out.tags() {
             live.tags = tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         }
@@ -580,21 +589,37 @@ impl Lambda {
         let mut marker: Option<String> = None;
         loop {
             let m = marker.clone();
-            let page = self
+            let (page, body) = self
                 .call("ListFunctions", false, || {
-                    self.client
+                    let body = ResponseBody::default();
+                    let sent = self
+                        .client
                         .list_functions()
                         .set_marker(m.clone())
                         .max_items(50)
-                        .send()
-                        .map_err_sdk("ListFunctions")
+                        .customize()
+                        .interceptor(body.clone())
+                        .send();
+                    async move { sent.await.map(|page| (page, body)) }.map_err_sdk("ListFunctions")
                 })
                 .await?;
-            out.extend(
-                page.functions()
-                    .iter()
-                    .map(|f| convert::live_from_configuration(f, Qualifier::Latest)),
-            );
+            let raw = body.json("ListFunctions")?;
+            let raw_functions = raw
+                .get("Functions")
+                .and_then(|f| f.as_array())
+                .map_or(&[][..], Vec::as_slice);
+            if raw_functions.len() != page.functions().len() {
+                return Err(Error::local(
+                    "ListFunctions",
+                    "the response's Functions are not the ones the SDK read".into(),
+                ));
+            }
+            for (f, raw) in page.functions().iter().zip(raw_functions) {
+                out.push(
+                    convert::live_from_configuration(f, raw, Qualifier::Latest)
+                        .map_err(|why| Error::local("ListFunctions", why))?,
+                );
+            }
             match page.next_marker() {
                 Some(next) if !next.is_empty() && Some(next) != marker.as_deref() => {
                     marker = Some(next.to_string());

@@ -222,8 +222,8 @@ fn previous_version(
     }
     let runtime = function
         .configuration
-        .runtime
-        .clone()
+        .runtime()
+        .map(str::to_string)
         .or_else(|| current.runtime.clone())
         .unwrap_or_default();
     let architecture = current.architecture.clone().unwrap_or_default();

@@ -1,12 +1,15 @@
-//! The `configuration { ... }` block: which attributes and nested blocks
-//! it takes (its schema, derived from the attribute table in
-//! `configuration_schema`), which of them hold secrets, and how each is typed
-//! and checked into `model::Configuration`, as Lambda's
-//! UpdateFunctionConfiguration accepts it, plus the policy's forbidden
-//! runtimes.
+//! The `configuration { ... }` block, read through the attribute table: its
+//! schema (which attributes and nested blocks it takes, derived from the
+//! rows' paths in `configuration_schema`), which of its attributes hold
+//! secrets, and how each is typed and checked into `model::Configuration`
+//! by its row's kind and rule, as Lambda's UpdateFunctionConfiguration
+//! accepts it. The rules that span attributes or need the policy stay
+//! here by name: the runtime's list, deprecations and the policy's
+//! forbidden runtimes, and log levels needing JSON logs.
 //!
 //! Sees evaluated fields only; never evaluates or reads files.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -15,11 +18,12 @@ use super::diagnostic::did_you_mean;
 use super::instance::{Env, View};
 use super::syntax::{D, Reporter};
 use super::typing::{
-    expect_bool, expect_string, expect_string_map, expect_strings, in_range, one_of, regex,
+    Field, expect_bool, expect_int, expect_string, expect_string_map, expect_strings, in_range,
+    one_of,
 };
 use crate::model::{
-    Configuration, DEPRECATED_RUNTIMES, FileSystemConfig, ImageConfig, LoggingConfig, RUNTIMES,
-    VpcConfig,
+    ATTRIBUTES, AttrValue, Attribute, Configuration, DEPRECATED_RUNTIMES, Kind, Pattern, RUNTIMES,
+    Rule, Unit,
 };
 
 pub use super::configuration_schema::CONFIGURATION;
@@ -27,329 +31,253 @@ pub use super::configuration_schema::CONFIGURATION;
 /// Whether the attribute at `path` holds secrets (environment values): its
 /// values are never quoted in a message.
 pub fn is_sensitive(path: &str) -> bool {
-    path == "configuration.environment.variables"
+    crate::model::is_sensitive(path)
 }
 
-static ROLE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"));
-static LAYER: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$")
+/// Every pattern of the table, compiled once. A pattern that does not
+/// compile is missing here (a test compiles them all): what it checks is
+/// then reported as uncheckable, never accepted.
+static PATTERNS: LazyLock<BTreeMap<&'static str, Regex>> = LazyLock::new(|| {
+    ATTRIBUTES
+        .iter()
+        .filter_map(|a| match a.rule {
+            Rule::Pattern(p) => Some(p.regex),
+            Rule::List { item: Some(p), .. } => Some(p.regex),
+            Rule::Environment { name, .. } => Some(name),
+            _ => None,
+        })
+        .filter_map(|p| Regex::new(p).ok().map(|re| (p, re)))
+        .collect()
 });
-static GENERIC_ARN: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$"));
-static EFS_ACCESS_POINT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"^arn:aws[a-zA-Z-]*:elasticfilesystem:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$",
-    )
-});
-static MOUNT_PATH: LazyLock<Regex> = LazyLock::new(|| regex(r"^/mnt/[a-zA-Z0-9-_.]+$"));
-static ENV_KEY: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z]([a-zA-Z0-9_])+$"));
-static LOG_GROUP: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\.\-_/#A-Za-z0-9]+$"));
+
+/// Whether `s` matches `regex`; `None` (reported at `f`) when the pattern
+/// does not compile.
+fn is_match(r: &mut Reporter<'_>, f: &Field, regex: &str, s: &str) -> Option<bool> {
+    match PATTERNS.get(regex) {
+        Some(re) => Some(re.is_match(s)),
+        None => {
+            r.emit(D::error(
+                &f.loc,
+                format!("rtm cannot check this value: its pattern {regex:?} does not compile"),
+            ));
+            None
+        }
+    }
+}
 
 pub fn configuration(r: &mut Reporter<'_>, env: &Env<'_>, view: &View<'_>) -> Configuration {
     let mut c = Configuration::default();
-    let p = |s: &str| format!("configuration.{s}");
-    if let Some(f) = view.get(&p("runtime"))
-        && let Some(rt) = expect_string(r, "runtime", f)
+    for a in ATTRIBUTES {
+        let Some(f) = view.get(a.path) else {
+            continue;
+        };
+        if a.kind == Kind::Map {
+            c.environment = environment(r, a, f);
+        } else if let Some(v) = typed(r, env, a, f) {
+            // Typed by the row's own kind: always its kind.
+            let _ = c.set(a.path, v);
+        }
+    }
+    for a in ATTRIBUTES {
+        if let (Some(other), Some(f)) = (a.requires, view.get(a.path))
+            && view.get(other).is_none()
+        {
+            let block = a.path.split('.').rev().nth(1).unwrap_or("configuration");
+            let other_name = other.rsplit('.').next().unwrap_or(other);
+            r.emit(D::error(
+                &f.key_loc,
+                format!("{block} needs {other_name} as well as {}", a.name()),
+            ));
+        }
+    }
+    log_levels_need_json(r, view, &c);
+    c
+}
+
+/// Lambda filters by level only for JSON logs.
+fn log_levels_need_json(r: &mut Reporter<'_>, view: &View<'_>, c: &Configuration) {
+    const FORMAT: &str = "configuration.logging_config.log_format";
+    let levels = [
+        "configuration.logging_config.application_log_level",
+        "configuration.logging_config.system_log_level",
+    ];
+    if c.string(FORMAT) == Some("Text")
+        && levels.iter().any(|l| c.get(l).is_some())
+        && let Some(f) = view.get(FORMAT)
     {
-        if !RUNTIMES.contains(&rt.as_str()) {
-            let mut d = D::error(&f.loc, format!("{rt:?} is not a Lambda runtime"));
-            if let Some(m) = did_you_mean(&rt, RUNTIMES) {
-                d = d.label(format!("did you mean {m:?}?"));
-            }
-            r.emit(d.help("see the Runtime values of UpdateFunctionConfiguration, e.g. \"python3.12\", \"nodejs22.x\""));
-        } else {
-            if env.policy.forbidden_runtimes.contains(&rt) {
-                let mut d = D::error(&f.loc, format!("runtime {rt:?} is forbidden by the policy"))
-                    .help("choose a runtime the policy allows");
-                if let Some(l) = &env.policy_locs.forbidden_runtimes {
-                    d = d.note(l, "policy forbidden_runtimes is set here");
-                }
-                r.emit(d);
-            } else if DEPRECATED_RUNTIMES.contains(&rt.as_str()) {
-                r.emit(
-                        D::warning(&f.loc, format!("runtime {rt:?} is deprecated"))
-                            .help("Lambda no longer applies security patches to deprecated runtimes; move to a supported one"),
-                    );
-            }
-            c.runtime = Some(rt);
-        }
-    }
-    if let Some(f) = view.get(&p("handler"))
-        && let Some(h) = expect_string(r, "handler", f)
-    {
-        if h.is_empty() || h.chars().count() > 128 || h.chars().any(char::is_whitespace) {
-            r.emit(
-                D::error(
-                    &f.loc,
-                    "handler must be 1 to 128 characters without whitespace",
-                )
-                .label(format!("{} characters", h.chars().count())),
-            );
-        } else {
-            c.handler = Some(h);
-        }
-    }
-    if let Some(f) = view.get(&p("memory_size")) {
-        c.memory_size = in_range(r, "memory_size", f, 128, 10240, " MB");
-    }
-    if let Some(f) = view.get(&p("timeout")) {
-        c.timeout = in_range(r, "timeout", f, 1, 900, " seconds");
-    }
-    if let Some(f) = view.get(&p("description"))
-        && let Some(d) = expect_string(r, "description", f)
-    {
-        if d.chars().count() > 256 {
-            r.emit(
-                D::error(&f.loc, "description is limited to 256 characters")
-                    .label(format!("{} characters", d.chars().count())),
-            );
-        } else {
-            c.description = Some(d);
-        }
-    }
-    if let Some(f) = view.get(&p("role"))
-        && let Some(role) = expect_string(r, "role", f)
-    {
-        if ROLE.is_match(&role) {
-            c.role = Some(role);
-        } else {
-            r.emit(
-                D::error(&f.loc, format!("{role:?} is not an IAM role ARN"))
-                    .help("expected arn:aws:iam::123456789012:role/NAME"),
-            );
-        }
-    }
-    if let Some(f) = view.get(&p("layers"))
-        && let Some(layers) = expect_strings(r, "layers", f)
-    {
-        let mut ok = true;
-        if layers.len() > 5 {
-            ok = false;
-            r.emit(
-                D::error(
-                    &f.loc,
-                    format!(
-                        "a function can use at most 5 layers; {} are listed",
-                        layers.len()
-                    ),
-                )
-                .help("merge layers, or move dependencies into the deployment package"),
-            );
-        }
-        for l in &layers {
-            if l.len() > 140 || !LAYER.is_match(l) {
-                ok = false;
-                r.emit(
-                        D::error(&f.loc, format!("{l:?} is not a layer version ARN"))
-                            .help("expected arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION (at most 140 characters)"),
-                    );
-            }
-        }
-        if ok {
-            c.layers = Some(layers);
-        }
-    }
-    if let Some(f) = view.get(&p("kms_key_arn"))
-        && let Some(k) = expect_string(r, "kms_key_arn", f)
-    {
-        if k.is_empty() || GENERIC_ARN.is_match(&k) {
-            c.kms_key_arn = Some(k);
-        } else {
-            r.emit(
-                D::error(&f.loc, format!("{k:?} is not a KMS key ARN")).help(
-                    "expected arn:aws:kms:REGION:ACCOUNT:key/ID, or \"\" for the default key",
-                ),
-            );
-        }
-    }
-    if let Some(f) = view.get(&p("environment.variables"))
-        && let Some(vars) = expect_string_map(r, "variables", f)
-    {
-        let mut ok = true;
-        for k in vars.keys() {
-            if !ENV_KEY.is_match(k) {
-                ok = false;
-                r.emit(
-                        D::error(&f.loc, format!("{k:?} is not a valid environment variable name"))
-                            .help("names start with a letter, have at least 2 characters, and use letters, digits and _"),
-                    );
-            }
-        }
-        // Lambda limits the JSON of the variables map, as sent, to 4 KB.
-        let size = serde_json::to_string(&vars).map(|s| s.len()).unwrap_or(0);
-        if size > 4096 {
-            ok = false;
-            r.emit(
-                    D::error(&f.loc, format!("environment variables take {size} bytes; Lambda allows 4 KB (4096 bytes)"))
-                        .help("the limit applies to the JSON of all names and values together; move large values to SSM or Secrets Manager"),
-                );
-        }
-        if ok {
-            c.environment = Some(vars);
-        }
-    }
-    if let Some(f) = view.get(&p("ephemeral_storage.size")) {
-        c.ephemeral_storage_size = in_range(r, "size", f, 512, 10240, " MB");
-    }
-    if let Some(f) = view.get(&p("tracing_config.mode")) {
-        c.tracing_mode = one_of(r, "mode", f, &["Active", "PassThrough"]);
-    }
-    let mut logging = LoggingConfig::default();
-    if let Some(f) = view.get(&p("logging_config.log_format")) {
-        logging.log_format = one_of(r, "log_format", f, &["JSON", "Text"]);
-    }
-    if let Some(f) = view.get(&p("logging_config.application_log_level")) {
-        logging.application_log_level = one_of(
-            r,
-            "application_log_level",
-            f,
-            &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
+        r.emit(
+            D::error(&f.loc, "log levels require log_format = \"JSON\"")
+                .help("Lambda filters by level only for JSON logs"),
         );
     }
-    if let Some(f) = view.get(&p("logging_config.system_log_level")) {
-        logging.system_log_level = one_of(r, "system_log_level", f, &["DEBUG", "INFO", "WARN"]);
+}
+
+/// One attribute's value, typed by its row's kind and checked by its rule
+/// (each mistake reported at the field); `None` when it is not valid.
+fn typed(r: &mut Reporter<'_>, env: &Env<'_>, a: &Attribute, f: &Field) -> Option<AttrValue> {
+    let path = a.path;
+    match a.rule {
+        Rule::Runtime => runtime(r, env, f).map(AttrValue::String),
+        Rule::Range { min, max, unit } => in_range(r, path, f, min, max, unit).map(AttrValue::Int),
+        Rule::OneOf(allowed) => one_of(r, path, f, allowed).map(AttrValue::String),
+        Rule::Length {
+            min,
+            max,
+            unit,
+            whitespace,
+            message,
+        } => {
+            let s = expect_string(r, path, f)?;
+            let chars = s.chars().count();
+            let n = match unit {
+                Unit::Chars => chars,
+                Unit::Bytes => s.len(),
+            };
+            if n < min || n > max || (!whitespace && s.chars().any(char::is_whitespace)) {
+                let mut d = D::error(&f.loc, message);
+                if unit == Unit::Chars {
+                    d = d.label(format!("{chars} characters"));
+                }
+                r.emit(d);
+                return None;
+            }
+            Some(AttrValue::String(s))
+        }
+        Rule::Pattern(p) => {
+            let s = expect_string(r, path, f)?;
+            matches_pattern(r, f, &p, &s)?.then_some(AttrValue::String(s))
+        }
+        Rule::List {
+            max,
+            too_many,
+            help,
+            item,
+        } => {
+            let items = expect_strings(r, path, f)?;
+            let mut ok = true;
+            if items.len() > max {
+                ok = false;
+                let mut d = D::error(&f.loc, format!("{too_many}; {} are listed", items.len()));
+                if let Some(h) = help {
+                    d = d.help(h);
+                }
+                r.emit(d);
+            }
+            if let Some(p) = item {
+                for i in &items {
+                    ok &= matches_pattern(r, f, &p, i).unwrap_or(false);
+                }
+            }
+            ok.then_some(AttrValue::List(items))
+        }
+        Rule::Any | Rule::Environment { .. } => match a.kind {
+            Kind::String => expect_string(r, path, f).map(AttrValue::String),
+            Kind::Int => expect_int(r, path, f).map(AttrValue::Int),
+            Kind::Bool => expect_bool(r, path, f).map(AttrValue::Bool),
+            Kind::List | Kind::Map => expect_strings(r, path, f).map(AttrValue::List),
+        },
     }
-    if let Some(f) = view.get(&p("logging_config.log_group"))
-        && let Some(g) = expect_string(r, "log_group", f)
-    {
-        if g.is_empty() || g.len() > 512 || !LOG_GROUP.is_match(&g) {
+}
+
+/// Whether `s` is what `p` asks for; if not, says so at the field.
+fn matches_pattern(r: &mut Reporter<'_>, f: &Field, p: &Pattern, s: &str) -> Option<bool> {
+    let ok = (p.empty && s.is_empty())
+        || (p.max_bytes.is_none_or(|m| s.len() <= m) && is_match(r, f, p.regex, s)?);
+    if !ok {
+        let mut d = D::error(&f.loc, format!("{s:?} is not {}", p.what));
+        if let Some(h) = p.help {
+            d = d.help(h);
+        }
+        r.emit(d);
+    }
+    Some(ok)
+}
+
+/// A Lambda runtime identifier, not forbidden by the policy; a deprecated
+/// one is a warning.
+fn runtime(r: &mut Reporter<'_>, env: &Env<'_>, f: &Field) -> Option<String> {
+    let rt = expect_string(r, "runtime", f)?;
+    if !RUNTIMES.contains(&rt.as_str()) {
+        let mut d = D::error(&f.loc, format!("{rt:?} is not a Lambda runtime"));
+        if let Some(m) = did_you_mean(&rt, RUNTIMES) {
+            d = d.label(format!("did you mean {m:?}?"));
+        }
+        r.emit(d.help(
+            "see the Runtime values of UpdateFunctionConfiguration, e.g. \"python3.12\", \"nodejs22.x\"",
+        ));
+        return None;
+    }
+    if env.policy.forbidden_runtimes.contains(&rt) {
+        let mut d = D::error(&f.loc, format!("runtime {rt:?} is forbidden by the policy"))
+            .help("choose a runtime the policy allows");
+        if let Some(l) = &env.policy_locs.forbidden_runtimes {
+            d = d.note(l, "policy forbidden_runtimes is set here");
+        }
+        r.emit(d);
+    } else if DEPRECATED_RUNTIMES.contains(&rt.as_str()) {
+        r.emit(
+            D::warning(&f.loc, format!("runtime {rt:?} is deprecated")).help(
+                "Lambda no longer applies security patches to deprecated runtimes; move to a supported one",
+            ),
+        );
+    }
+    Some(rt)
+}
+
+/// The environment map: names Lambda accepts, within its size limit.
+fn environment(r: &mut Reporter<'_>, a: &Attribute, f: &Field) -> Option<BTreeMap<String, String>> {
+    let vars = expect_string_map(r, a.path, f)?;
+    let Rule::Environment { name, max_bytes } = a.rule else {
+        return Some(vars);
+    };
+    let mut ok = true;
+    for k in vars.keys() {
+        if !is_match(r, f, name, k)? {
+            ok = false;
             r.emit(
-                D::error(&f.loc, format!("{g:?} is not a log group name"))
-                    .help("1 to 512 characters: letters, digits, and . - _ / #"),
-            );
-        } else {
-            logging.log_group = Some(g);
-        }
-    }
-    if logging != LoggingConfig::default() {
-        let text_with_levels = logging.log_format.as_deref() == Some("Text")
-            && (logging.application_log_level.is_some() || logging.system_log_level.is_some());
-        if text_with_levels && let Some(f) = view.get(&p("logging_config.log_format")) {
-            r.emit(
-                D::error(&f.loc, "log levels require log_format = \"JSON\"")
-                    .help("Lambda filters by level only for JSON logs"),
+                D::error(&f.loc, format!("{k:?} is not a valid environment variable name"))
+                    .help("names start with a letter, have at least 2 characters, and use letters, digits and _"),
             );
         }
-        c.logging_config = Some(logging);
     }
-    let mut vpc = VpcConfig::default();
-    if let Some(f) = view.get(&p("vpc_config.subnet_ids"))
-        && let Some(ids) = expect_strings(r, "subnet_ids", f)
-    {
-        if ids.len() > 16 {
-            r.emit(D::error(
+    // Lambda limits the JSON of the variables map, as sent.
+    let size = serde_json::to_string(&vars).map(|s| s.len()).unwrap_or(0);
+    if size > max_bytes {
+        ok = false;
+        r.emit(
+            D::error(
                 &f.loc,
-                format!("at most 16 subnets; {} are listed", ids.len()),
-            ));
-        } else {
-            vpc.subnet_ids = Some(ids);
-        }
+                format!(
+                    "environment variables take {size} bytes; Lambda allows {} KB ({max_bytes} bytes)",
+                    max_bytes / 1024
+                ),
+            )
+            .help("the limit applies to the JSON of all names and values together; move large values to SSM or Secrets Manager"),
+        );
     }
-    if let Some(f) = view.get(&p("vpc_config.security_group_ids"))
-        && let Some(ids) = expect_strings(r, "security_group_ids", f)
-    {
-        if ids.len() > 5 {
-            r.emit(D::error(
-                &f.loc,
-                format!("at most 5 security groups; {} are listed", ids.len()),
-            ));
-        } else {
-            vpc.security_group_ids = Some(ids);
-        }
-    }
-    if let Some(f) = view.get(&p("vpc_config.ipv6_allowed_for_dual_stack")) {
-        vpc.ipv6_allowed_for_dual_stack = expect_bool(r, "ipv6_allowed_for_dual_stack", f);
-    }
-    if vpc != VpcConfig::default() {
-        c.vpc_config = Some(vpc);
-    }
-    if let Some(f) = view.get(&p("dead_letter_config.target_arn"))
-        && let Some(t) = expect_string(r, "target_arn", f)
-    {
-        if t.is_empty() || GENERIC_ARN.is_match(&t) {
-            c.dead_letter_target_arn = Some(t);
-        } else {
-            r.emit(D::error(
-                &f.loc,
-                format!("{t:?} is not an SQS queue or SNS topic ARN"),
-            ));
-        }
-    }
-    let fs_arn = view.get(&p("file_system_config.arn"));
-    let fs_path = view.get(&p("file_system_config.local_mount_path"));
-    if fs_arn.is_some() || fs_path.is_some() {
-        let mut fs = FileSystemConfig::default();
-        match fs_arn {
-            Some(f) => {
-                if let Some(a) = expect_string(r, "arn", f) {
-                    if EFS_ACCESS_POINT.is_match(&a) {
-                        fs.arn = Some(a);
-                    } else {
-                        r.emit(
-                            D::error(&f.loc, format!("{a:?} is not an EFS access point ARN"))
-                                .help("expected arn:aws:elasticfilesystem:REGION:ACCOUNT:access-point/fsap-<17 hex digits>"),
-                        );
-                    }
-                }
-            }
-            None => {
-                if let Some(f) = fs_path {
-                    r.emit(D::error(
-                        &f.key_loc,
-                        "file_system_config needs arn as well as local_mount_path",
-                    ));
-                }
+    ok.then_some(vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_of_the_table_compiles() {
+        for a in ATTRIBUTES {
+            let patterns: Vec<&str> = match a.rule {
+                Rule::Pattern(p) => vec![p.regex],
+                Rule::List { item: Some(p), .. } => vec![p.regex],
+                Rule::Environment { name, .. } => vec![name],
+                _ => vec![],
+            };
+            for p in patterns {
+                assert!(
+                    PATTERNS.contains_key(p),
+                    "{}: {p:?} does not compile",
+                    a.path
+                );
             }
         }
-        match fs_path {
-            Some(f) => {
-                if let Some(m) = expect_string(r, "local_mount_path", f) {
-                    if m.len() <= 160 && MOUNT_PATH.is_match(&m) {
-                        fs.local_mount_path = Some(m);
-                    } else {
-                        r.emit(
-                            D::error(&f.loc, format!("{m:?} is not a mount path"))
-                                .help("expected /mnt/NAME (letters, digits, - _ .)"),
-                        );
-                    }
-                }
-            }
-            None => {
-                if let Some(f) = fs_arn {
-                    r.emit(D::error(
-                        &f.key_loc,
-                        "file_system_config needs local_mount_path as well as arn",
-                    ));
-                }
-            }
-        }
-        c.file_system_config = Some(fs);
     }
-    let mut image = ImageConfig::default();
-    if let Some(f) = view.get(&p("image_config.command")) {
-        image.command = expect_strings(r, "command", f);
-    }
-    if let Some(f) = view.get(&p("image_config.entry_point")) {
-        image.entry_point = expect_strings(r, "entry_point", f);
-    }
-    if let Some(f) = view.get(&p("image_config.working_directory"))
-        && let Some(w) = expect_string(r, "working_directory", f)
-    {
-        if w.len() > 1000 {
-            r.emit(D::error(
-                &f.loc,
-                "working_directory is limited to 1000 characters",
-            ));
-        } else {
-            image.working_directory = Some(w);
-        }
-    }
-    if image != ImageConfig::default() {
-        c.image_config = Some(image);
-    }
-    if let Some(f) = view.get(&p("snap_start.apply_on")) {
-        c.snap_start_apply_on = one_of(r, "apply_on", f, &["PublishedVersions", "None"]);
-    }
-    c
 }

@@ -209,8 +209,11 @@ function "v7" {
         let api = &d.functions[&Address::new("api", None)];
         assert_eq!(api.function.name, "api");
         assert_eq!(api.qualifier, Qualifier::Latest);
-        assert_eq!(api.configuration.memory_size, Some(1024));
-        assert_eq!(api.configuration.runtime.as_deref(), Some("python3.12"));
+        assert_eq!(
+            api.configuration.int("configuration.memory_size"),
+            Some(1024)
+        );
+        assert_eq!(api.configuration.runtime(), Some("python3.12"));
         assert_eq!(
             api.runtime_management.as_ref().map(|r| r.update_runtime_on),
             Some(UpdateRuntimeOn::Auto)
@@ -223,7 +226,10 @@ function "v7" {
         assert!(api.source.file.ends_with("main.rtm.hcl"));
         let resize = &d.functions[&Address::new("worker", Some("resize".into()))];
         assert_eq!(resize.function.name, "resize-prod");
-        assert_eq!(resize.configuration.memory_size, Some(512));
+        assert_eq!(
+            resize.configuration.int("configuration.memory_size"),
+            Some(512)
+        );
         assert!(resize.source.for_each);
         // A published version takes runtime management from defaults, never configuration.
         let v7 = &d.functions[&Address::new("v7", None)];
@@ -281,8 +287,14 @@ function "v" {
         let a = &loaded.desired.functions[&Address::new("a", None)];
         assert_eq!(a.function.name, "5");
         let c = &a.configuration;
-        assert_eq!((c.memory_size, c.timeout), (Some(512), Some(30)));
-        assert_eq!(c.description.as_deref(), Some("2.5"));
+        assert_eq!(
+            (
+                c.int("configuration.memory_size"),
+                c.int("configuration.timeout")
+            ),
+            (Some(512), Some(30))
+        );
+        assert_eq!(c.string("configuration.description"), Some("2.5"));
         let env: Vec<(&str, &str)> = c
             .environment
             .iter()
@@ -291,9 +303,7 @@ function "v" {
             .collect();
         assert_eq!(env, [("BB", "5"), ("CC", "true"), ("DD", "1000")]);
         assert_eq!(
-            c.vpc_config
-                .as_ref()
-                .and_then(|v| v.ipv6_allowed_for_dual_stack),
+            c.bool("configuration.vpc_config.ipv6_allowed_for_dual_stack"),
             Some(true)
         );
         let v = &loaded.desired.functions[&Address::new("v", None)];
@@ -331,7 +341,7 @@ function "v" {
         assert_eq!(
             loaded.desired.functions[&Address::new("a", None)]
                 .configuration
-                .memory_size,
+                .int("configuration.memory_size"),
             Some(2048)
         );
         let err = load_text(text, |o| o.vars = vec![("mem".into(), "lots".into())]);

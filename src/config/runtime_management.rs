@@ -12,7 +12,7 @@ use regex::Regex;
 use super::instance::{Env, Instance, View};
 use super::syntax::{D, Reporter};
 use super::typing::{expect_string, one_of, regex};
-use crate::model::{RuntimeManagement, RuntimeVersionArn, UpdateRuntimeOn};
+use crate::model::{MODE_PATH, RuntimeManagement, RuntimeVersionArn, UpdateRuntimeOn};
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| regex(r"^\d{4}-\d{2}-\d{2}$"));
 
@@ -27,13 +27,9 @@ pub fn runtime_management(
     if block_loc.is_none() && !view.any_under("runtime_management.") {
         return None;
     }
-    let mode_field = view.get("runtime_management.update_runtime_on");
+    let mode_field = view.get(MODE_PATH);
     let Some(mode_field) = mode_field else {
-        if inst
-            .poisoned
-            .iter()
-            .any(|p| p == "runtime_management.update_runtime_on")
-        {
+        if inst.poisoned.iter().any(|p| p == MODE_PATH) {
             return None;
         }
         let loc = block_loc.unwrap_or(inst.label_loc);

@@ -1,110 +1,75 @@
 //! The version-specific settings UpdateFunctionConfiguration changes, in
-//! the configuration language's words, read by attribute path through the
-//! attribute table.
+//! the configuration language's words, read and written by attribute path
+//! through the attribute table: a value per managed path, plus the
+//! environment map.
 
 use std::collections::BTreeMap;
 
-use super::{ATTRIBUTES, AttrValue, ENVIRONMENT_PREFIX, Kind};
+use super::{ATTRIBUTES, AttrValue, Attribute, ENVIRONMENT_PREFIX, Kind, RUNTIME_PATH, attribute};
 
 /// The version-specific settings UpdateFunctionConfiguration changes, in the
-/// config language's words. In a desired configuration, `None` means "not
-/// managed"; in a live configuration, every field Lambda reported is `Some`.
+/// config language's words. In a desired configuration, an absent path means
+/// "not managed"; in a live configuration, every attribute Lambda reported
+/// (or whose absence means a value) is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "Wire", into = "Wire")]
 pub struct Configuration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handler: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory_size: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub layers: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kms_key_arn: Option<String>,
+    /// By the row's path; every row but the environment's.
+    values: BTreeMap<&'static str, AttrValue>,
     /// `environment { variables = {...} }`: the whole map is managed, so a
     /// live variable the config does not name is removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<BTreeMap<String, String>>,
-    /// `ephemeral_storage { size = N }`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ephemeral_storage_size: Option<i64>,
-    /// `tracing_config { mode = "Active" }`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracing_mode: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logging_config: Option<LoggingConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_config: Option<VpcConfig>,
-    /// `dead_letter_config { target_arn = "..." }`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dead_letter_target_arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_system_config: Option<FileSystemConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_config: Option<ImageConfig>,
-    /// `snap_start { apply_on = "PublishedVersions" }`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snap_start_apply_on: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LoggingConfig {
+/// How a configuration is serialised (the config hash covers it): values by
+/// path, then the environment.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    values: BTreeMap<String, AttrValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log_format: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub application_log_level: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system_log_level: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log_group: Option<String>,
+    environment: Option<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct VpcConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subnet_ids: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_group_ids: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipv6_allowed_for_dual_stack: Option<bool>,
+impl From<Configuration> for Wire {
+    fn from(c: Configuration) -> Wire {
+        Wire {
+            values: c
+                .values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            environment: c.environment,
+        }
+    }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FileSystemConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_mount_path: Option<String>,
+impl TryFrom<Wire> for Configuration {
+    type Error = String;
+    fn try_from(w: Wire) -> Result<Configuration, String> {
+        let mut c = Configuration {
+            values: BTreeMap::new(),
+            environment: w.environment,
+        };
+        for (path, value) in w.values {
+            if !c.set(&path, value) {
+                return Err(format!("{path} is not a managed attribute of its type"));
+            }
+        }
+        Ok(c)
+    }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ImageConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entry_point: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub working_directory: Option<String>,
-}
-
-fn s(v: &Option<String>) -> Option<AttrValue> {
-    v.clone().map(AttrValue::String)
-}
-fn i(v: &Option<i64>) -> Option<AttrValue> {
-    v.map(AttrValue::Int)
-}
-fn l(v: &Option<Vec<String>>) -> Option<AttrValue> {
-    v.clone().map(AttrValue::List)
-}
-fn b(v: &Option<bool>) -> Option<AttrValue> {
-    v.map(AttrValue::Bool)
+/// Whether `value` is of the row's kind.
+fn fits(a: &Attribute, value: &AttrValue) -> bool {
+    matches!(
+        (a.kind, value),
+        (Kind::String, AttrValue::String(_))
+            | (Kind::Int, AttrValue::Int(_))
+            | (Kind::Bool, AttrValue::Bool(_))
+            | (Kind::List, AttrValue::List(_))
+    )
 }
 
 impl Configuration {
@@ -118,49 +83,61 @@ impl Configuration {
                 .as_ref()
                 .and_then(|vars| vars.get(name).cloned().map(AttrValue::String));
         }
-        let lc = self.logging_config.as_ref();
-        let vpc = self.vpc_config.as_ref();
-        let fs = self.file_system_config.as_ref();
-        let img = self.image_config.as_ref();
-        match path {
-            "configuration.runtime" => s(&self.runtime),
-            "configuration.handler" => s(&self.handler),
-            "configuration.memory_size" => i(&self.memory_size),
-            "configuration.timeout" => i(&self.timeout),
-            "configuration.description" => s(&self.description),
-            "configuration.role" => s(&self.role),
-            "configuration.layers" => l(&self.layers),
-            "configuration.kms_key_arn" => s(&self.kms_key_arn),
-            "configuration.ephemeral_storage.size" => i(&self.ephemeral_storage_size),
-            "configuration.tracing_config.mode" => s(&self.tracing_mode),
-            "configuration.logging_config.log_format" => lc.and_then(|c| s(&c.log_format)),
-            "configuration.logging_config.application_log_level" => {
-                lc.and_then(|c| s(&c.application_log_level))
+        self.values.get(path).cloned()
+    }
+
+    /// Sets the attribute at `path`, a row of the table other than the
+    /// environment (which is `environment`). Returns false, and sets
+    /// nothing, when `path` is no such row or `value` is not of its kind.
+    #[must_use]
+    pub fn set(&mut self, path: &str, value: AttrValue) -> bool {
+        match attribute(path) {
+            Some(a) if a.path == path && fits(a, &value) => {
+                self.values.insert(a.path, value);
+                true
             }
-            "configuration.logging_config.system_log_level" => {
-                lc.and_then(|c| s(&c.system_log_level))
-            }
-            "configuration.logging_config.log_group" => lc.and_then(|c| s(&c.log_group)),
-            "configuration.vpc_config.subnet_ids" => vpc.and_then(|c| l(&c.subnet_ids)),
-            "configuration.vpc_config.security_group_ids" => {
-                vpc.and_then(|c| l(&c.security_group_ids))
-            }
-            "configuration.vpc_config.ipv6_allowed_for_dual_stack" => {
-                vpc.and_then(|c| b(&c.ipv6_allowed_for_dual_stack))
-            }
-            "configuration.dead_letter_config.target_arn" => s(&self.dead_letter_target_arn),
-            "configuration.file_system_config.arn" => fs.and_then(|c| s(&c.arn)),
-            "configuration.file_system_config.local_mount_path" => {
-                fs.and_then(|c| s(&c.local_mount_path))
-            }
-            "configuration.image_config.command" => img.and_then(|c| l(&c.command)),
-            "configuration.image_config.entry_point" => img.and_then(|c| l(&c.entry_point)),
-            "configuration.image_config.working_directory" => {
-                img.and_then(|c| s(&c.working_directory))
-            }
-            "configuration.snap_start.apply_on" => s(&self.snap_start_apply_on),
+            _ => false,
+        }
+    }
+
+    /// This configuration with `path` set (see [`Configuration::set`]).
+    pub fn with(mut self, path: &str, value: AttrValue) -> Configuration {
+        let _ = self.set(path, value);
+        self
+    }
+
+    /// Stops managing (or forgets) the attribute at `path`.
+    pub fn remove(&mut self, path: &str) {
+        self.values.remove(path);
+    }
+
+    /// The string at `path`, when set.
+    pub fn string(&self, path: &str) -> Option<&str> {
+        match self.values.get(path) {
+            Some(AttrValue::String(s)) => Some(s),
             _ => None,
         }
+    }
+
+    /// The whole number at `path`, when set.
+    pub fn int(&self, path: &str) -> Option<i64> {
+        match self.values.get(path) {
+            Some(AttrValue::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The flag at `path`, when set.
+    pub fn bool(&self, path: &str) -> Option<bool> {
+        match self.values.get(path) {
+            Some(AttrValue::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// `configuration.runtime`.
+    pub fn runtime(&self) -> Option<&str> {
+        self.string(RUNTIME_PATH)
     }
 
     /// Every attribute this configuration sets, as (path, value), in display
@@ -168,8 +145,11 @@ impl Configuration {
     pub fn attributes(&self) -> Vec<(String, AttrValue)> {
         let mut out: Vec<(String, AttrValue)> = ATTRIBUTES
             .iter()
-            .filter(|a| a.kind != Kind::Map)
-            .filter_map(|a| self.get(a.path).map(|v| (a.path.to_string(), v)))
+            .filter_map(|a| {
+                self.values
+                    .get(a.path)
+                    .map(|v| (a.path.to_string(), v.clone()))
+            })
             .collect();
         if let Some(vars) = &self.environment {
             for (k, v) in vars {
@@ -184,7 +164,7 @@ impl Configuration {
 
     /// Whether nothing is managed.
     pub fn is_empty(&self) -> bool {
-        self == &Configuration::default()
+        self.values.is_empty() && self.environment.is_none()
     }
 }
 
@@ -194,18 +174,16 @@ mod tests {
 
     #[test]
     fn attributes_list_only_what_is_set() {
-        let c = Configuration {
-            memory_size: Some(512),
-            environment: Some(BTreeMap::from([
-                ("B".into(), "2".into()),
-                ("A".into(), "1".into()),
-            ])),
-            vpc_config: Some(VpcConfig {
-                subnet_ids: Some(vec!["subnet-1".into()]),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let mut c = Configuration::default()
+            .with(
+                "configuration.vpc_config.subnet_ids",
+                AttrValue::List(vec!["subnet-1".into()]),
+            )
+            .with("configuration.memory_size", AttrValue::Int(512));
+        c.environment = Some(BTreeMap::from([
+            ("B".into(), "2".into()),
+            ("A".into(), "1".into()),
+        ]));
         let paths: Vec<String> = c.attributes().into_iter().map(|(p, _)| p).collect();
         assert_eq!(
             paths,
@@ -217,52 +195,64 @@ mod tests {
             ]
         );
         assert_eq!(c.get("configuration.timeout"), None);
+        assert_eq!(c.int("configuration.memory_size"), Some(512));
     }
 
     #[test]
-    fn every_listed_path_is_readable() {
-        // A path listed but not wired in `get` would silently never be managed.
-        let full = Configuration {
-            runtime: Some("r".into()),
-            handler: Some("h".into()),
-            memory_size: Some(1),
-            timeout: Some(1),
-            description: Some("d".into()),
-            role: Some("r".into()),
-            layers: Some(vec![]),
-            kms_key_arn: Some("k".into()),
-            environment: None,
-            ephemeral_storage_size: Some(1),
-            tracing_mode: Some("t".into()),
-            logging_config: Some(LoggingConfig {
-                log_format: Some("x".into()),
-                application_log_level: Some("x".into()),
-                system_log_level: Some("x".into()),
-                log_group: Some("x".into()),
-            }),
-            vpc_config: Some(VpcConfig {
-                subnet_ids: Some(vec![]),
-                security_group_ids: Some(vec![]),
-                ipv6_allowed_for_dual_stack: Some(false),
-            }),
-            dead_letter_target_arn: Some("x".into()),
-            file_system_config: Some(FileSystemConfig {
-                arn: Some("x".into()),
-                local_mount_path: Some("x".into()),
-            }),
-            image_config: Some(ImageConfig {
-                command: Some(vec![]),
-                entry_point: Some(vec![]),
-                working_directory: Some("x".into()),
-            }),
-            snap_start_apply_on: Some("x".into()),
-        };
+    fn every_row_is_settable_and_readable() {
+        // A row the model cannot hold would silently never be managed.
+        let mut full = Configuration::default();
         for a in ATTRIBUTES.iter().filter(|a| a.kind != Kind::Map) {
+            let value = match a.kind {
+                Kind::String => AttrValue::String("x".into()),
+                Kind::Int => AttrValue::Int(1),
+                Kind::Bool => AttrValue::Bool(true),
+                _ => AttrValue::List(vec![]),
+            };
             assert!(
-                full.get(a.path).is_some(),
-                "{} is listed but not readable",
+                full.set(a.path, value.clone()),
+                "{} is not settable",
                 a.path
             );
+            assert_eq!(full.get(a.path), Some(value), "{} is not readable", a.path);
         }
+        assert_eq!(
+            full.attributes().len(),
+            ATTRIBUTES.len() - 1,
+            "one per row but the environment's"
+        );
+    }
+
+    #[test]
+    fn only_rows_of_their_kind_are_set() {
+        let mut c = Configuration::default();
+        assert!(!c.set("configuration.memory_size", AttrValue::String("big".into())));
+        assert!(!c.set("configuration.nope", AttrValue::Int(1)));
+        assert!(!c.set("configuration.environment.variables", AttrValue::Int(1)));
+        assert!(!c.set(
+            "configuration.environment.variables.A",
+            AttrValue::String("1".into())
+        ));
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn serialises_by_path_and_back() {
+        let mut c = Configuration::default()
+            .with(RUNTIME_PATH, AttrValue::String("python3.12".into()))
+            .with("configuration.layers", AttrValue::List(vec![]))
+            .with(
+                "configuration.vpc_config.ipv6_allowed_for_dual_stack",
+                AttrValue::Bool(false),
+            );
+        c.environment = Some(BTreeMap::from([("A".into(), "1".into())]));
+        let text = serde_json::to_string(&c).expect("serialise");
+        assert_eq!(
+            text,
+            r#"{"values":{"configuration.layers":[],"configuration.runtime":"python3.12","configuration.vpc_config.ipv6_allowed_for_dual_stack":false},"environment":{"A":"1"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Configuration>(&text).ok(), Some(c));
+        let wrong = r#"{"values":{"configuration.memory_size":"big"}}"#;
+        assert!(serde_json::from_str::<Configuration>(wrong).is_err());
     }
 }

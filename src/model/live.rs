@@ -57,7 +57,7 @@ impl Live {
     pub fn sighting(&self) -> Option<super::Sighting<'_>> {
         Some(super::Sighting {
             arn: self.running_runtime_version_arn.as_ref()?,
-            runtime: self.configuration.runtime.as_deref(),
+            runtime: self.configuration.runtime(),
             architecture: &self.architecture,
         })
     }

@@ -19,7 +19,7 @@ pub use attributes::{
     ARN_PATH, ATTRIBUTES, Absent, Attribute, Container, Kind, MODE_PATH, Pattern, RUNTIME_PATH,
     Read, Rule, Unit, attribute,
 };
-pub use configuration::{Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig};
+pub use configuration::Configuration;
 pub use desired::{
     Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
 };

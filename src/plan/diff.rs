@@ -263,11 +263,7 @@ fn foreign_pin(
         .iter()
         .rev()
         .find(|v| &v.arn == arn)?;
-    let runtime = desired
-        .configuration
-        .runtime
-        .as_deref()
-        .or(observed.runtime())?;
+    let runtime = desired.configuration.runtime().or(observed.runtime())?;
     let (seen_runtime, seen_arch) = (seen.runtime.as_deref()?, seen.architecture.as_deref()?);
     (seen_runtime != runtime || seen_arch != observed.architecture).then(|| {
         format!(

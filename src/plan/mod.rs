@@ -418,14 +418,13 @@ fn policy_warnings(
             v.kind != "deprecated_runtime"
                 || desired
                     .configuration
-                    .runtime
-                    .as_ref()
-                    .is_none_or(|want| Some(want) == live.configuration.runtime.as_ref())
+                    .runtime()
+                    .is_none_or(|want| Some(want) == live.configuration.runtime())
         })
         .map(|v| warn(format!("past policy: {}", v.message)))
         .collect();
-    if let Some(want) = &desired.configuration.runtime
-        && Some(want) != live.configuration.runtime.as_ref()
+    if let Some(want) = desired.configuration.runtime()
+        && Some(want) != live.configuration.runtime()
         && let Some(date) = crate::model::deprecation_date(want, &policy.runtime_deprecations)
         && date < now.to_zoned(jiff::tz::TimeZone::UTC).date()
     {

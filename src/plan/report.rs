@@ -158,7 +158,7 @@ pub fn classify(input: &ReportInput<'_>, policy: &Policy, now: jiff::Timestamp) 
             message: format!("pin_until {until} has passed"),
         });
     }
-    let runtime = live.configuration.runtime.clone();
+    let runtime = live.configuration.runtime().map(str::to_string);
     let deprecation = runtime
         .as_deref()
         .and_then(|r| deprecation_date(r, &policy.runtime_deprecations))
@@ -224,9 +224,13 @@ mod tests {
             last_update_status: None,
             last_update_status_reason_code: None,
             last_modified: Some(modified.into()),
-            configuration: Configuration {
-                runtime: (package == "Zip").then(|| runtime.to_string()),
-                ..Default::default()
+            configuration: if package == "Zip" {
+                Configuration::default().with(
+                    crate::model::RUNTIME_PATH,
+                    crate::model::AttrValue::String(runtime.to_string()),
+                )
+            } else {
+                Configuration::default()
             },
             running_runtime_version_arn: None,
             runtime_management: LiveRuntimeManagement {

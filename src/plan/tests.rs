@@ -53,12 +53,13 @@ fn live(mode: UpdateRuntimeOn, pinned: Option<char>, runtime: &str, memory: i64)
         last_update_status: Some("Successful".into()),
         last_update_status_reason_code: None,
         last_modified: Some("2026-11-01T10:00:00.000+0000".into()),
-        configuration: Configuration {
-            runtime: Some(runtime.into()),
-            memory_size: Some(memory),
-            timeout: Some(3),
-            environment: Some(BTreeMap::new()),
-            ..Default::default()
+        configuration: {
+            let mut c = Configuration::default()
+                .with("configuration.runtime", AttrValue::String(runtime.into()))
+                .with("configuration.memory_size", AttrValue::Int(memory))
+                .with("configuration.timeout", AttrValue::Int(3));
+            c.environment = Some(BTreeMap::new());
+            c
         },
         running_runtime_version_arn: Some(arn('0')),
         runtime_management: LiveRuntimeManagement {
@@ -70,11 +71,14 @@ fn live(mode: UpdateRuntimeOn, pinned: Option<char>, runtime: &str, memory: i64)
 }
 
 fn conf(runtime: Option<&str>, memory: Option<i64>) -> Configuration {
-    Configuration {
-        runtime: runtime.map(str::to_string),
-        memory_size: memory,
-        ..Default::default()
+    let mut c = Configuration::default();
+    if let Some(r) = runtime {
+        c = c.with("configuration.runtime", AttrValue::String(r.into()));
     }
+    if let Some(m) = memory {
+        c = c.with("configuration.memory_size", AttrValue::Int(m));
+    }
+    c
 }
 
 fn plan(d: &DesiredFunction, r: Option<&Recorded>, l: &Live) -> Result<FunctionPlan, String> {
@@ -449,7 +453,11 @@ fn preconditions_name_the_field_that_changed() {
     let seen = |l: &Live| Observed::of(l, &salt, jiff::Timestamp::UNIX_EPOCH);
     assert_eq!(p.observed.first_difference(&seen(&l)), None);
     let mut changed = l.clone();
-    changed.configuration.memory_size = Some(1024);
+    assert!(
+        changed
+            .configuration
+            .set("configuration.memory_size", AttrValue::Int(1024))
+    );
     changed.revision_id = "rev-2".into();
     let why = p.observed.first_difference(&seen(&changed)).unwrap();
     assert!(why.contains("memory_size was 256, is now 1024"), "{why}");
