@@ -18,7 +18,7 @@ pub use address::Address;
 pub use attributes::{ARN_PATH, ATTRIBUTES, Attribute, Container, Kind, MODE_PATH, attribute};
 pub use configuration::{Configuration, FileSystemConfig, ImageConfig, LoggingConfig, VpcConfig};
 pub use desired::{
-    Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
+    Account, Backend, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
 };
 pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{CLAIM_TAG, Live, LiveRuntimeManagement};
