@@ -27,15 +27,13 @@ pub static REGION: LazyLock<Regex> =
 pub struct Declared {
     pub account: Account,
     pub label_loc: Loc,
+    /// The block has errors (reported): functions naming it are not
+    /// reported again.
+    pub broken: bool,
 }
 
 /// Types one account block. `None` when it has errors (reported).
-pub fn account(
-    r: &mut Reporter<'_>,
-    name: &str,
-    label_loc: &Loc,
-    fields: &Fields,
-) -> Option<Declared> {
+pub fn account(r: &mut Reporter<'_>, name: &str, label_loc: &Loc, fields: &Fields) -> Declared {
     let errors = r.error_count();
     let mut a = Account {
         name: name.to_string(),
@@ -115,10 +113,11 @@ pub fn account(
             );
         }
     }
-    (r.error_count() == errors).then(|| Declared {
+    Declared {
         account: a,
         label_loc: label_loc.clone(),
-    })
+        broken: r.error_count() != errors,
+    }
 }
 
 /// Types every account block; a name declared twice is an error naming both.
@@ -142,9 +141,8 @@ pub fn accounts(
             );
             continue;
         }
-        if let Some(d) = account(r, &name, &loc, &fields) {
-            out.insert(name, d);
-        }
+        let d = account(r, &name, &loc, &fields);
+        out.insert(name, d);
     }
     out
 }

@@ -91,7 +91,8 @@ pub fn build(r: &mut Reporter<'_>, env: &Env<'_>, inst: &Instance<'_>) -> Option
             );
     }
 
-    let (account, region) = place(r, env, own, name_loc, function_ref.as_ref());
+    // `None`: its account block is broken (reported there); not planned.
+    let (account, region) = place(r, env, own, name_loc, function_ref.as_ref())?;
     let function_region = region.clone().or_else(|| env.settings.region.clone());
 
     let runtime_management = runtime_management(r, env, inst, &view, function_region.as_deref());
@@ -126,7 +127,7 @@ fn place(
     own: &Fields,
     name_loc: &Loc,
     function: Option<&FunctionRef>,
-) -> (Option<String>, Option<String>) {
+) -> Option<(Option<String>, Option<String>)> {
     let field = |path: &str| own.get(path).or_else(|| env.defaults.get(path));
     let mut account = None;
     if let Some(f) = field("account")
@@ -134,7 +135,10 @@ fn place(
     {
         if name == "default" {
             // The default credentials, named.
-        } else if env.accounts.contains_key(&name) {
+        } else if let Some(d) = env.accounts.get(&name) {
+            if d.broken {
+                return None;
+            }
             account = Some(name);
         } else {
             let names: Vec<&str> = env.accounts.keys().map(String::as_str).collect();
@@ -198,5 +202,5 @@ fn place(
     if region.is_none() {
         region = declared.and_then(|a| a.region.clone());
     }
-    (account, region)
+    Some((account, region))
 }

@@ -189,6 +189,7 @@ fn load_sources(
         policy: policy.0.clone(),
         accounts: accounts
             .into_iter()
+            .filter(|(_, d)| !d.broken)
             .map(|(name, d)| (name, d.account))
             .collect(),
         backend,
