@@ -1102,9 +1102,9 @@ async fn the_backend_block_keeps_state_in_s3_and_backend_config_overrides_it() {
     ];
     rtm_in(w.rtm.path(), &w, &other, &["state", "list"]).expect_code(0);
     // The block is literals only.
-    w.config(&format!(
-        "variable \"b\" {{\n  default = \"x\"\n}}\n\nbackend \"s3\" {{\n  bucket = var.b\n  key    = \"k\"\n}}\n"
-    ));
+    w.config(
+        "variable \"b\" {\n  default = \"x\"\n}\n\nbackend \"s3\" {\n  bucket = var.b\n  key    = \"k\"\n}\n",
+    );
     let out = rtm_in(w.rtm.path(), &w, &[], &["state", "list"]).expect_code(1);
     assert!(
         out.stderr.contains("bucket must be a literal value"),
