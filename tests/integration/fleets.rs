@@ -189,13 +189,20 @@ async fn one_config_manages_two_accounts_in_three_regions() {
     assert!(md.stdout.contains("| account / region |"), "{}", md.stdout);
 
     run(&w, &env, &["apply", "--auto-approve"]).expect_code(0);
-    // Each account's own credentials and region confirm it.
-    for (key, _) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
+    // boto3, with each account's own credentials and region, confirms it.
+    for (key, id) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
         for region in REGIONS {
-            let c = client_of(&w, key, region).await;
+            let seen = crate::support::sim::python_json(
+                "import boto3,json,sys\n\
+                 c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name=sys.argv[3], aws_access_key_id=sys.argv[2], aws_secret_access_key='x')\n\
+                 f = c.get_function(FunctionName='orders')['Configuration']\n\
+                 print(json.dumps({'arn': f['FunctionArn'], 'memory': f['MemorySize']}))",
+                &[&w.sim.url, key, region],
+            );
+            assert_eq!(seen["memory"], 512, "{key} {region}");
             assert_eq!(
-                fleet::configuration(&c, "orders").await.memory_size(),
-                Some(512),
+                seen["arn"],
+                format!("arn:aws:lambda:{region}:{id}:function:orders"),
                 "{key} {region}"
             );
         }
