@@ -56,6 +56,20 @@ where
     )
 }
 
+/// A credentials error for a person: the service's code and message when a
+/// call behind it (STS AssumeRole) failed, else its causes on one line
+/// (without the SDK's Debug dump of the service error).
+pub fn credentials_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let chain = error_chain(e);
+    static SERVICE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"code: "([^"]+)", message: "([^"]*)""#).expect("static regex")
+    });
+    match SERVICE.captures(&chain) {
+        Some(c) => format!("{}: {}", &c[1], &c[2]),
+        None => chain,
+    }
+}
+
 /// An error and its causes on one line, each cause once ("dispatch failure:
 /// io error: dns error: ..."), without the SDK's Debug dump of the request.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

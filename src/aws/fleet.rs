@@ -85,8 +85,19 @@ impl Fleet {
             let label = Target::account_label(account.as_deref());
             let sdk = account_config(opts, &base, spec).await;
             let credentials = resolve(&sdk, opts, &label, spec).await?;
-            let first_region = regions.iter().next().cloned().unwrap_or_default();
-            let id = caller_account(&sdk, &credentials, &first_region, &label).await?;
+            // Asked in every region the run uses: a region the credentials
+            // cannot use (not enabled, not served) fails here, once, before
+            // any call to Lambda, not once per function.
+            let answers = futures_util::future::join_all(
+                regions
+                    .iter()
+                    .map(|region| caller_account(&sdk, &credentials, region, &label)),
+            )
+            .await;
+            let mut id = String::new();
+            for answer in answers {
+                id = answer?;
+            }
             if let Some(want) = spec.and_then(|s| s.account_id.as_deref())
                 && want != id
             {
@@ -208,7 +219,23 @@ async fn account_config(
         return base.clone();
     };
     let sdk = match &spec.profile {
-        Some(profile) => super::base_config(opts, Some(profile)).await,
+        // The profile's own credentials (its role_arn/source_profile chain
+        // included), never the environment's: the block names the profile.
+        Some(profile) => {
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .configure(
+                    &aws_config::provider_config::ProviderConfig::default()
+                        .with_http_client(super::http_client())
+                        .with_region(base.region().cloned()),
+                )
+                .build();
+            super::base_config(opts, Some(profile))
+                .await
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build()
+        }
         None => base.clone(),
     };
     let Some(role) = &spec.assume_role_arn else {
@@ -239,6 +266,7 @@ async fn resolve(
         return Ok(provider);
     }
     let credentials = provider.provide_credentials().await.map_err(|e| {
+        let e = super::convert::credentials_error(&e);
         let how = match spec {
             Some(s) if s.assume_role_arn.is_some() => format!(
                 "cannot assume {}",
@@ -258,8 +286,7 @@ async fn resolve(
         Error::local(
             "configure",
             format!(
-                "{label}: {how} ({}){hint}; nothing was read from or changed in Lambda",
-                convert::error_chain(&e)
+                "{label}: {how} ({e}){hint}; nothing was read from or changed in Lambda"
             ),
         )
     })?;

@@ -168,16 +168,22 @@ pub enum UpdateOutcome {
 /// (rustls with ring), no SDK retries (rtm retries itself, under its rate
 /// limits), short timeouts, and the overrides of the command line (`profile`
 /// for an account block's own profile).
+/// rtm's one HTTP client: rustls with ring (no aws-lc-sys, no second TLS
+/// stack), for every AWS client and credentials provider.
+pub(crate) fn http_client() -> aws_sdk_lambda::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, tls};
+    Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 pub(crate) async fn base_config(
     opts: &ConnectOptions,
     profile: Option<&str>,
 ) -> aws_config::SdkConfig {
-    use aws_smithy_http_client::{Builder, tls};
-    let http = Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
+    let http = http_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .retry_config(aws_config::retry::RetryConfig::disabled())

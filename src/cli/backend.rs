@@ -9,10 +9,16 @@ use crate::state::{Location, S3Location};
 /// The `--backend-config` keys of the S3 backend.
 const BACKEND_KEYS: &str = "bucket, key, region, profile, endpoint_url, use_path_style, encrypt";
 
-/// Where the state is: S3 when `--backend-config bucket=...` is given, else
-/// the local directory (`--state`, default `DIR/state`).
+/// Where the state is: S3 when the configuration has a `backend "s3"`
+/// block or `--backend-config bucket=...` is given (each `--backend-config`
+/// overriding the block's value), else the local directory (`--state`,
+/// default `DIR/state`).
 pub fn location(global: &GlobalArgs) -> Result<Location, crate::Error> {
-    if global.backend_config.is_empty() {
+    let block = crate::config::read_backend(&crate::config::LoadOptions::new(
+        global.dir.clone(),
+        global.today()?,
+    ))?;
+    if global.backend_config.is_empty() && block.is_none() {
         return Ok(Location::Local(global.state_dir()));
     }
     let usage = |m: String| crate::Error::Argument(format!("--backend-config: {m}"));
@@ -28,6 +34,16 @@ pub fn location(global: &GlobalArgs) -> Result<Location, crate::Error> {
         local_state: Some(global.state_dir()),
         ..S3Location::default()
     };
+    if let Some(b) = block {
+        let text = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        loc.bucket = b.bucket.clone().unwrap_or_default();
+        loc.key = b.key.clone().unwrap_or_default();
+        loc.region = text(&b.region);
+        loc.profile = text(&b.profile);
+        loc.endpoint_url = text(&b.endpoint_url);
+        loc.use_path_style = b.use_path_style.unwrap_or(false);
+        loc.encrypt = b.encrypt.unwrap_or(false);
+    }
     for pair in &global.backend_config {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(usage(format!(

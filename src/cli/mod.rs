@@ -82,9 +82,9 @@ pub struct GlobalArgs {
     /// --backend-config key=K).
     #[arg(long = "backend-config", global = true, value_name = "KEY=VALUE")]
     pub backend_config: Vec<String>,
-    /// AWS region (repeatable). The first is the region of functions whose
-    /// configuration names none (overriding `settings.region` and the AWS
-    /// config chain); given, the run covers only functions in these regions.
+    /// AWS region: of functions whose configuration names none (overriding
+    /// `settings.region` and the AWS config chain). Repeatable for
+    /// `import`, which reads every region given.
     #[arg(long, global = true, env = "RTM_REGION", value_delimiter = ',')]
     pub region: Vec<String>,
     /// The `--account` of the command (plan, apply, drift, import, report);

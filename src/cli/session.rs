@@ -89,19 +89,15 @@ pub fn load_config(global: &GlobalArgs) -> Result<crate::config::Loaded, crate::
 }
 
 impl GlobalArgs {
-    /// Whether `--account`/`--region` keep a function in this run.
+    /// Whether `--account` keeps a function in this run. (`--region` sets
+    /// the default region, as a provider's region does in Terraform: it
+    /// narrows only what `import` reads.)
     pub fn in_scope(&self, f: &DesiredFunction) -> bool {
         let account = f.account.as_deref().unwrap_or("default");
-        let region = f
-            .region
-            .as_deref()
-            .or(self.region.first().map(String::as_str));
-        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account))
-            && (self.region.is_empty()
-                || region.is_some_and(|r| self.region.iter().any(|g| g == r)))
+        self.accounts.is_empty() || self.accounts.iter().any(|a| a == account)
     }
 
-    /// The functions this run covers: `--target`, `--account`, `--region`.
+    /// The functions this run covers: `--target` and `--account`.
     pub fn selected<'d>(
         &self,
         desired: &'d Desired,

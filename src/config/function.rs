@@ -5,11 +5,13 @@
 //!
 //! Sees evaluated fields only; never evaluates expressions or reads files.
 
+use super::accounts::REGION;
 use super::configuration::configuration;
+use super::diagnostic::did_you_mean;
 use super::instance::{Env, Instance, View};
 use super::runtime_management::runtime_management;
-use super::syntax::{D, Reporter};
-use super::typing::expect_string;
+use super::syntax::{D, Loc, Reporter};
+use super::typing::{Fields, expect_string};
 use crate::model::{Configuration, DesiredFunction, FunctionRef, Qualifier};
 
 pub fn build(r: &mut Reporter<'_>, env: &Env<'_>, inst: &Instance<'_>) -> Option<DesiredFunction> {
@@ -89,10 +91,9 @@ pub fn build(r: &mut Reporter<'_>, env: &Env<'_>, inst: &Instance<'_>) -> Option
             );
     }
 
-    let function_region = function_ref
-        .as_ref()
-        .and_then(|f| f.region.clone())
-        .or_else(|| env.settings.region.clone());
+    // `None`: its account block is broken (reported there); not planned.
+    let (account, region) = place(r, env, own, name_loc, function_ref.as_ref())?;
+    let function_region = region.clone().or_else(|| env.settings.region.clone());
 
     let runtime_management = runtime_management(r, env, inst, &view, function_region.as_deref());
     let configuration = if is_version {
@@ -108,10 +109,98 @@ pub fn build(r: &mut Reporter<'_>, env: &Env<'_>, inst: &Instance<'_>) -> Option
         address: inst.address.clone(),
         function: function_ref?,
         qualifier: qualifier?,
-        account: None,
-        region: None,
+        account,
+        region,
         runtime_management,
         configuration,
         source: inst.source.clone(),
     })
+}
+
+/// The function's account block and region: `account` and `region` (its
+/// own, else the defaults'), a region written in an ARN name (which must
+/// agree with them), then the account's region; `None` leaves the region
+/// to `settings.region` or the run's default.
+fn place(
+    r: &mut Reporter<'_>,
+    env: &Env<'_>,
+    own: &Fields,
+    name_loc: &Loc,
+    function: Option<&FunctionRef>,
+) -> Option<(Option<String>, Option<String>)> {
+    let field = |path: &str| own.get(path).or_else(|| env.defaults.get(path));
+    let mut account = None;
+    if let Some(f) = field("account")
+        && let Some(name) = expect_string(r, "account", f)
+    {
+        if name == "default" {
+            // The default credentials, named.
+        } else if let Some(d) = env.accounts.get(&name) {
+            if d.broken {
+                return None;
+            }
+            account = Some(name);
+        } else {
+            let names: Vec<&str> = env.accounts.keys().map(String::as_str).collect();
+            let mut d = D::error(&f.loc, format!("no account block {name:?} is declared"));
+            if let Some(m) = did_you_mean(&name, &names) {
+                d = d.label(format!("did you mean {m:?}?"));
+            }
+            r.emit(d.help(format!(
+                "declare it (account \"{name}\" {{ assume_role_arn = \"...\" }}) or write account = \"default\" for the default credentials"
+            )));
+        }
+    }
+    let declared = account
+        .as_ref()
+        .and_then(|n| env.accounts.get(n))
+        .map(|d| &d.account);
+    let mut region = None;
+    if let Some(f) = field("region")
+        && let Some(text) = expect_string(r, "region", f)
+    {
+        if REGION.is_match(&text) {
+            region = Some(text);
+        } else {
+            r.emit(
+                D::error(&f.loc, format!("{text:?} is not an AWS region"))
+                    .help("write a region code such as \"eu-west-1\""),
+            );
+        }
+    }
+    if let Some(f) = function {
+        if let (Some(in_arn), Some(asked)) = (&f.region, &region)
+            && in_arn != asked
+        {
+            r.emit(
+                D::error(
+                    name_loc,
+                    format!("the ARN names region {in_arn}, but region = {asked:?}"),
+                )
+                .help("write the ARN of the function in that region, or a bare name"),
+            );
+        }
+        if let (Some(in_arn), Some(a)) = (&f.account, declared)
+            && let Some(id) = &a.account_id
+            && in_arn != id
+        {
+            r.emit(
+                D::error(
+                    name_loc,
+                    format!(
+                        "the ARN is in account {in_arn}, but account {:?} has account_id = {id:?}",
+                        a.name
+                    ),
+                )
+                .help("write the ARN of the function in that account, or a bare name"),
+            );
+        }
+        if region.is_none() {
+            region = f.region.clone();
+        }
+    }
+    if region.is_none() {
+        region = declared.and_then(|a| a.region.clone());
+    }
+    Some((account, region))
 }

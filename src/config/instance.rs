@@ -17,6 +17,8 @@ pub struct Env<'a> {
     pub policy: &'a Policy,
     pub policy_locs: &'a PolicyLocs,
     pub defaults: &'a Fields,
+    /// The account blocks, by name.
+    pub accounts: &'a BTreeMap<String, super::accounts::Declared>,
     pub today: jiff::civil::Date,
 }
 

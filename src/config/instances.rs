@@ -23,7 +23,32 @@ use super::value::type_name;
 type TargetKey = (String, Option<String>, String);
 
 /// An address that manages a target: (account, address, where declared).
-type Claim = (Option<String>, String, Loc);
+type Claim = (Option<Identity>, String, Loc);
+
+/// Which account a function is in, as far as the files tell: an account
+/// id (the block's `account_id`, or the ARN's), or an account block with
+/// none; `None`: the default credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Identity {
+    Id(String),
+    Block(String),
+}
+
+fn account_identity(
+    env: &super::instance::Env<'_>,
+    f: &crate::model::DesiredFunction,
+) -> Option<Identity> {
+    match &f.account {
+        Some(name) => Some(
+            env.accounts
+                .get(name)
+                .and_then(|d| d.account.account_id.clone())
+                .map(Identity::Id)
+                .unwrap_or_else(|| Identity::Block(name.clone())),
+        ),
+        None => f.function.account.clone().map(Identity::Id),
+    }
+}
 
 /// Every instance of every function block, by address.
 pub fn expand_functions(
@@ -185,15 +210,16 @@ pub fn expand_functions(
                 source: &source,
             };
             if let Some(f) = function::build(r, env, &inst) {
-                let region = f
-                    .function
-                    .region
-                    .clone()
-                    .or_else(|| env.settings.region.clone());
+                let region = f.region.clone().or_else(|| env.settings.region.clone());
                 let k = (f.function.name.clone(), region, f.qualifier.to_string());
                 let entry = targets.entry(k).or_default();
-                let clash = entry.iter().find(|(acct, _, _)| {
-                    acct.is_none() || f.function.account.is_none() || *acct == f.function.account
+                let ours = account_identity(env, &f);
+                // The same function: the same account id, or the default
+                // credentials beside an ARN whose account they may reach.
+                let clash = entry.iter().find(|(theirs, _, _)| match (theirs, &ours) {
+                    (a, b) if a == b => true,
+                    (None, Some(Identity::Id(_))) | (Some(Identity::Id(_)), None) => true,
+                    _ => false,
                 });
                 if let Some((_, other, other_loc)) = clash {
                     let loc = fields.get("name").map_or(&label_loc, |f| &f.loc);
@@ -207,11 +233,7 @@ pub fn expand_functions(
                         .help("two addresses must not manage the same function and qualifier: their settings would fight"),
                     );
                 } else {
-                    entry.push((
-                        f.function.account.clone(),
-                        addr_text.clone(),
-                        label_loc.clone(),
-                    ));
+                    entry.push((ours, addr_text.clone(), label_loc.clone()));
                     out.insert(address, f);
                 }
             }

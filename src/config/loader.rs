@@ -20,7 +20,7 @@ use super::limits::Budget;
 use super::locals::resolve_locals;
 use super::options::LoadOptions;
 use super::policy::policy;
-use super::schema::{DEFAULTS, POLICY, SETTINGS};
+use super::schema::{ACCOUNT, BACKEND, DEFAULTS, POLICY, SETTINGS};
 use super::settings::settings;
 use super::stdlib;
 use super::syntax::{Reporter, Scope};
@@ -70,6 +70,39 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, Error> {
         diagnostics,
         sources,
     })
+}
+
+/// The `backend "s3"` block alone, read before anything is evaluated (its
+/// values are literals), for the commands that need only where state lives
+/// (`rtm state ...`). `Ok(None)` without config files or without the block.
+pub fn read_backend(opts: &LoadOptions) -> Result<Option<crate::model::Backend>, Error> {
+    let ReadFiles {
+        sources, file_ids, ..
+    } = match read_sources(opts) {
+        Ok(files) => files,
+        Err(Error::NoFiles(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (backend, diags) = {
+        let mut r = Reporter::new(&sources);
+        let top = collect_top(&mut r, &file_ids);
+        let backend = top.backend.as_ref().and_then(|b| {
+            r.check_schema(b, &BACKEND);
+            super::accounts::backend(&mut r, b)
+        });
+        (backend, std::mem::take(&mut r.diags))
+    };
+    // Syntax and top-level mistakes anywhere, and the backend's own.
+    let errors: Vec<Diagnostic> = diags.into_iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        let mut diagnostics = errors;
+        sort(&mut diagnostics);
+        return Err(Error::Invalid(Diagnostics {
+            diagnostics,
+            sources,
+        }));
+    }
+    Ok(backend)
 }
 
 fn sort(d: &mut [Diagnostic]) {
@@ -122,6 +155,20 @@ fn load_sources(
     }
     let policy = policy(r, &policy_fields);
 
+    let mut account_blocks = Vec::new();
+    for b in &top.accounts {
+        r.check_schema(b, &ACCOUNT);
+        let mut fields = Fields::new();
+        eval_block_fields(r, b, "", &scope, &values, &mut fields);
+        let (name, loc) = b.labels[0].clone();
+        account_blocks.push((name, loc, fields));
+    }
+    let accounts = super::accounts::accounts(r, account_blocks);
+    let backend = top.backend.as_ref().and_then(|b| {
+        r.check_schema(b, &BACKEND);
+        super::accounts::backend(r, b)
+    });
+
     let mut default_fields = Fields::new();
     if let Some(b) = &top.defaults {
         r.check_schema(b, &DEFAULTS);
@@ -133,14 +180,20 @@ fn load_sources(
         policy: &policy.0,
         policy_locs: &policy.1,
         defaults: &default_fields,
+        accounts: &accounts,
         today: opts.today,
     };
     let functions = expand_functions(r, &top.functions, &scope, values, &env);
     Desired {
         settings: settings.clone(),
         policy: policy.0.clone(),
+        accounts: accounts
+            .into_iter()
+            .filter(|(_, d)| !d.broken)
+            .map(|(name, d)| (name, d.account))
+            .collect(),
+        backend,
         functions,
-        ..Desired::default()
     }
 }
 

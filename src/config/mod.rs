@@ -6,6 +6,7 @@
 //! Must not: read the environment (the cli passes `RTM_VAR_*` in), call AWS,
 //! touch state, or print. May import only `crate::model`.
 
+mod accounts;
 mod attributes;
 mod configuration;
 mod configuration_schema;
@@ -40,5 +41,5 @@ mod variables;
 pub use diagnostic::{Diagnostic, Note, Severity, Sources, render_human};
 pub use error::{Diagnostics, Error};
 pub use files::config_files;
-pub use loader::{Loaded, load};
+pub use loader::{Loaded, load, read_backend};
 pub use options::LoadOptions;

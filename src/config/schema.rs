@@ -11,12 +11,12 @@ use super::syntax::Schema;
 
 /// The blocks a file may hold at the top level.
 pub const TOP_LEVEL: &[&str] = &[
-    "settings", "variable", "locals", "defaults", "policy", "function",
+    "settings", "variable", "locals", "defaults", "policy", "account", "backend", "function",
 ];
 
 pub static SETTINGS: Schema = Schema {
     what: "settings",
-    attrs: &["region", "parallelism"],
+    attrs: &["region", "parallelism", "claim_functions"],
     blocks: &[],
 };
 
@@ -28,7 +28,16 @@ pub static VARIABLE: Schema = Schema {
 
 pub static POLICY: Schema = Schema {
     what: "policy",
-    attrs: &["allow_manual", "max_pin_days", "forbidden_runtimes"],
+    attrs: &[
+        "allow_manual",
+        "max_pin_days",
+        "forbidden_runtimes",
+        "max_function_update_age_days",
+        "max_image_age_days",
+        "deprecation_warning_days",
+        "manual_exception_roles",
+        "runtime_deprecations",
+    ],
     blocks: &[],
 };
 
@@ -45,7 +54,7 @@ pub static RUNTIME_MANAGEMENT: Schema = Schema {
 
 pub static DEFAULTS: Schema = Schema {
     what: "defaults",
-    attrs: &[],
+    attrs: &["account", "region"],
     blocks: &[
         ("runtime_management", &RUNTIME_MANAGEMENT),
         ("configuration", &CONFIGURATION),
@@ -54,11 +63,37 @@ pub static DEFAULTS: Schema = Schema {
 
 pub static FUNCTION: Schema = Schema {
     what: "a function block",
-    attrs: &["for_each", "name", "qualifier"],
+    attrs: &["for_each", "name", "qualifier", "account", "region"],
     blocks: &[
         ("runtime_management", &RUNTIME_MANAGEMENT),
         ("configuration", &CONFIGURATION),
     ],
+};
+
+pub static ACCOUNT: Schema = Schema {
+    what: "an account block",
+    attrs: &[
+        "assume_role_arn",
+        "external_id",
+        "account_id",
+        "region",
+        "profile",
+    ],
+    blocks: &[],
+};
+
+pub static BACKEND: Schema = Schema {
+    what: "the s3 backend",
+    attrs: &[
+        "bucket",
+        "key",
+        "region",
+        "profile",
+        "endpoint_url",
+        "use_path_style",
+        "encrypt",
+    ],
+    blocks: &[],
 };
 
 /// Locals hold attributes only (their names are the locals').

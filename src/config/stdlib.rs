@@ -1,7 +1,7 @@
 //! The functions a configuration may call. hcl-rs evaluates expressions but
 //! ships no function library, so the few Terraform functions users reach for
 //! in a fleet file are implemented here: toset, tomap, lower, upper, format,
-//! concat, merge, lookup.
+//! concat, merge, lookup, setproduct (accounts x regions in one for_each).
 //!
 //! Pure functions of their arguments; no I/O (no `file()`: a configuration
 //! must mean the same thing wherever it is validated).
@@ -13,7 +13,15 @@ use super::value::type_name;
 
 /// The names, for "did you mean" on an unknown function.
 pub const FUNCTION_NAMES: &[&str] = &[
-    "toset", "tomap", "lower", "upper", "format", "concat", "merge", "lookup",
+    "toset",
+    "tomap",
+    "lower",
+    "upper",
+    "format",
+    "concat",
+    "merge",
+    "lookup",
+    "setproduct",
 ];
 
 /// Declares every function in `ctx`.
@@ -46,6 +54,12 @@ pub fn declare(ctx: &mut Context<'_>) {
         FuncDef::builder()
             .variadic_param(ParamType::array_of(ParamType::Any))
             .build(concat),
+    );
+    ctx.declare_func(
+        "setproduct",
+        FuncDef::builder()
+            .variadic_param(ParamType::array_of(ParamType::Any))
+            .build(setproduct),
     );
     ctx.declare_func(
         "merge",
@@ -166,6 +180,56 @@ fn concat(args: FuncArgs) -> Result<Value, String> {
         }
     }
     Ok(Value::Array(out))
+}
+
+/// Terraform's `setproduct`: every combination of one element of each list
+/// (a list of lists), e.g. accounts x regions. Its size is checked before
+/// it is built: a product grows faster than any element limit.
+fn setproduct(args: FuncArgs) -> Result<Value, String> {
+    let lists: Vec<Vec<Value>> = args
+        .iter()
+        .map(|a| match a {
+            Value::Array(items) => {
+                // A set: each element once, in first-seen order.
+                let mut seen: Vec<Value> = Vec::with_capacity(items.len());
+                for i in items {
+                    if !seen.contains(i) {
+                        seen.push(i.clone());
+                    }
+                }
+                seen
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    if lists.len() < 2 {
+        return Err("setproduct takes at least two lists".into());
+    }
+    let size = lists
+        .iter()
+        .try_fold(1usize, |n, l| n.checked_mul(l.len()))
+        .filter(|n| *n <= super::limits::MAX_ELEMENTS)
+        .ok_or_else(|| {
+            format!(
+                "setproduct would make more than {} combinations",
+                super::limits::MAX_ELEMENTS
+            )
+        })?;
+    let mut out: Vec<Vec<Value>> = Vec::with_capacity(size);
+    out.push(Vec::new());
+    for list in &lists {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    Ok(Value::Array(out.into_iter().map(Value::Array).collect()))
 }
 
 fn merge(args: FuncArgs) -> Result<Value, String> {

@@ -15,6 +15,8 @@ pub struct Top {
     pub settings: Option<Block>,
     pub policy: Option<Block>,
     pub defaults: Option<Block>,
+    pub backend: Option<Block>,
+    pub accounts: Vec<Block>,
     pub variables: Vec<Block>,
     pub locals: Vec<Block>,
     pub functions: Vec<Block>,
@@ -25,6 +27,8 @@ pub fn collect_top(r: &mut Reporter<'_>, file_ids: &[usize]) -> Top {
         settings: None,
         policy: None,
         defaults: None,
+        backend: None,
+        accounts: Vec::new(),
         variables: Vec::new(),
         locals: Vec::new(),
         functions: Vec::new(),
@@ -47,6 +51,8 @@ pub fn collect_top(r: &mut Reporter<'_>, file_ids: &[usize]) -> Top {
                 let (want_labels, label_hint) = match b.ident.as_str() {
                     "variable" => (1, "variable \"NAME\" { ... }"),
                     "function" => (1, "function \"LABEL\" { ... }"),
+                    "account" => (1, "account \"NAME\" { ... }"),
+                    "backend" => (1, "backend \"s3\" { ... }"),
                     _ => (0, ""),
                 };
                 if !TOP_LEVEL.contains(&b.ident.as_str()) {
@@ -72,10 +78,21 @@ pub fn collect_top(r: &mut Reporter<'_>, file_ids: &[usize]) -> Top {
                     r.emit(D::error(loc, msg).help(help));
                     continue;
                 }
+                if b.ident == "backend" && b.labels[0].0 != "s3" {
+                    r.emit(
+                        D::error(
+                            &b.labels[0].1,
+                            format!("unknown backend {:?}", b.labels[0].0),
+                        )
+                        .help("rtm keeps state in sled (no backend block) or in S3: backend \"s3\" { ... }"),
+                    );
+                    continue;
+                }
                 let single = match b.ident.as_str() {
                     "settings" => Some(&mut top.settings),
                     "policy" => Some(&mut top.policy),
                     "defaults" => Some(&mut top.defaults),
+                    "backend" => Some(&mut top.backend),
                     _ => None,
                 };
                 match single {
@@ -92,6 +109,7 @@ pub fn collect_top(r: &mut Reporter<'_>, file_ids: &[usize]) -> Top {
                     None => match b.ident.as_str() {
                         "variable" => top.variables.push(b),
                         "locals" => top.locals.push(b),
+                        "account" => top.accounts.push(b),
                         _ => top.functions.push(b),
                     },
                 }

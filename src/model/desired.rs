@@ -16,6 +16,11 @@ pub struct Desired {
     /// `account "NAME" { ... }` blocks, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub accounts: BTreeMap<String, Account>,
+    /// `backend "s3" { ... }`: where state lives. Not part of the config
+    /// hash: a saved plan names its state by lineage and serial, which
+    /// `rtm state migrate` keeps, so moving state leaves plans valid.
+    #[serde(skip)]
+    pub backend: Option<Backend>,
     /// Keyed by address, so iteration is in address order.
     pub functions: BTreeMap<Address, DesiredFunction>,
 }
@@ -85,6 +90,18 @@ pub struct Account {
     /// The account's default region.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+}
+
+/// The `backend "s3"` block's settings, as written (literals).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backend {
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub use_path_style: Option<bool>,
+    pub encrypt: Option<bool>,
 }
 
 /// One declared function instance.

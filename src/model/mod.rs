@@ -21,7 +21,7 @@ pub use attributes::{
 };
 pub use configuration::Configuration;
 pub use desired::{
-    Account, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
+    Account, Backend, Desired, DesiredFunction, Policy, RuntimeManagement, Settings, SourceLocation,
 };
 pub use function_ref::{FunctionRef, FunctionRefError};
 pub use live::{CLAIM_TAG, Live, LiveRuntimeManagement};

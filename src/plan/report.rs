@@ -88,6 +88,17 @@ pub struct ReportInput<'a> {
     pub pin_until: Option<jiff::civil::Date>,
 }
 
+/// `FunctionUpdate, last updated 200 days ago`, `Manual for 40 days`, ...
+pub fn age_text(r: Responsibility, days: i64) -> String {
+    let n = format!("{days} day{}", if days == 1 { "" } else { "s" });
+    match r {
+        Responsibility::Lambda => String::new(),
+        Responsibility::UpdateRegularly => format!("FunctionUpdate, last updated {n} ago"),
+        Responsibility::TemporaryPin => format!("Manual for {n}"),
+        Responsibility::RebuildImage => format!("image deployed {n} ago"),
+    }
+}
+
 fn days_between(from: jiff::Timestamp, to: jiff::Timestamp) -> i64 {
     to.duration_since(from).as_secs().div_euclid(86_400)
 }
@@ -127,27 +138,21 @@ pub fn classify(input: &ReportInput<'_>, policy: &Policy, now: jiff::Timestamp) 
         .unwrap_or_default()
         .to_string();
     let mut violations = Vec::new();
-    let mut over = |kind: &'static str, limit: Option<u32>, what: &str| {
-        if let (Some(limit), Some(d)) = (limit, days)
-            && d > i64::from(limit)
-        {
-            violations.push(Violation {
-                kind,
-                message: format!("{what} {d} days ago (policy {limit})"),
-            });
-        }
+    let limit = match responsibility {
+        Responsibility::UpdateRegularly => policy
+            .max_function_update_age_days
+            .map(|l| ("stale_function_update", l)),
+        Responsibility::RebuildImage => policy.max_image_age_days.map(|l| ("stale_image", l)),
+        Responsibility::TemporaryPin => policy.max_pin_days.map(|l| ("pin_too_long", l)),
+        Responsibility::Lambda => None,
     };
-    match responsibility {
-        Responsibility::UpdateRegularly => over(
-            "stale_function_update",
-            policy.max_function_update_age_days,
-            "FunctionUpdate, last updated",
-        ),
-        Responsibility::RebuildImage => {
-            over("stale_image", policy.max_image_age_days, "image deployed")
-        }
-        Responsibility::TemporaryPin => over("pin_too_long", policy.max_pin_days, "Manual since"),
-        Responsibility::Lambda => {}
+    if let (Some((kind, limit)), Some(d)) = (limit, days)
+        && d > i64::from(limit)
+    {
+        violations.push(Violation {
+            kind,
+            message: format!("{} (policy {limit})", age_text(responsibility, d)),
+        });
     }
     if responsibility == Responsibility::TemporaryPin
         && let Some(until) = input.pin_until

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{MARKDOWN_LIMIT, Styler, markdown_escape};
 use crate::model::UpdateRuntimeOn;
-use crate::plan::report::{FunctionReport, Responsibility};
+use crate::plan::report::{FunctionReport, Responsibility, age_text};
 
 fn name(f: &FunctionReport) -> String {
     f.address
@@ -46,34 +46,25 @@ fn headline(functions: &[FunctionReport]) -> String {
     )
 }
 
-/// What the report says of one function, after its responsibility.
+/// What the report says of one function, after its responsibility: its
+/// age (with the threshold it crosses), and its pin's end.
 fn detail(f: &FunctionReport) -> String {
-    let days = f.days.map(|d| plural(d as usize, "day"));
-    let policy = f
+    let age = f
         .violations
         .iter()
+        .find(|v| v.kind != "deprecated_runtime" && v.kind != "pin_expired")
         .map(|v| v.message.clone())
-        .collect::<Vec<_>>();
-    let mut text = match f.responsibility {
-        Responsibility::Lambda => format!("Auto on {}", f.runtime.as_deref().unwrap_or("?")),
-        Responsibility::UpdateRegularly => format!(
-            "FunctionUpdate, last updated {} ago",
-            days.unwrap_or_else(|| "(unknown)".into())
-        ),
-        Responsibility::TemporaryPin => {
-            let mut t = format!("Manual for {}", days.unwrap_or_else(|| "(unknown)".into()));
-            if let Some(u) = f.pin_until {
-                let _ = write!(t, ", pin_until {u}");
-            }
-            t
-        }
-        Responsibility::RebuildImage => format!(
-            "image deployed {} ago",
-            days.unwrap_or_else(|| "(unknown)".into())
-        ),
-    };
-    if !policy.is_empty() {
-        let _ = write!(text, " [past policy: {}]", policy.join("; "));
+        .or_else(|| f.days.map(|d| age_text(f.responsibility, d)))
+        .unwrap_or_else(|| match f.responsibility {
+            Responsibility::Lambda => format!("Auto on {}", f.runtime.as_deref().unwrap_or("?")),
+            _ => "(age unknown)".into(),
+        });
+    let mut text = age;
+    if let Some(u) = f.pin_until {
+        let _ = write!(text, ", pin_until {u}");
+    }
+    if f.violations.iter().any(|v| v.kind == "pin_expired") {
+        text.push_str(" (expired)");
     }
     text
 }

@@ -165,3 +165,31 @@ async fn the_first_apply_claims_and_later_plans_read_the_claim_for_free() {
     let plan = w.rtm(&["plan"]).expect_code(0);
     assert!(!plan.stdout.contains("claim"), "{}", plan.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn claim_functions_false_tags_nothing_and_ignores_claims() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.12").await;
+    c.tag_resource()
+        .resource("arn:aws:lambda:us-east-1:123456789012:function:api")
+        .tags("rtm:lineage", "someone-elses-state")
+        .send()
+        .await
+        .expect("tag");
+    w.config("settings {\n  claim_functions = false\n}\n\nfunction \"api\" {\n  configuration {\n    timeout = 9\n  }\n}\n");
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    let tags = c
+        .list_tags()
+        .resource("arn:aws:lambda:us-east-1:123456789012:function:api")
+        .send()
+        .await
+        .expect("list_tags");
+    assert_eq!(
+        tags.tags()
+            .and_then(|t| t.get("rtm:lineage"))
+            .map(String::as_str),
+        Some("someone-elses-state")
+    );
+    assert_eq!(fleet::configuration(&c, "api").await.timeout(), Some(9));
+}

@@ -56,16 +56,21 @@ fn every_example_plans_and_applies_against_the_sandbox() {
 }
 
 #[test]
-fn the_readme_hcl_sample_validates_and_is_formatted() {
+fn the_readme_hcl_samples_validate_and_are_formatted() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
-    let start = readme.find("```hcl\n").expect("an hcl block in README.md") + "```hcl\n".len();
-    let len = readme[start..].find("```").expect("end of the hcl block");
-    let sample = &readme[start..start + len];
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("main.rtm.hcl"), sample).expect("write");
-    // The sample's pin is dated: judge it on a day inside its window.
-    let out = rtm(dir.path(), &["--now", "2027-01-01", "validate"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let out = rtm(dir.path(), &["fmt", "--check"]);
-    assert_eq!(out.code, 0, "the README's sample is not formatted: {out:?}");
+    let samples: Vec<&str> = readme
+        .split("```hcl\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(samples.len() >= 4, "{} hcl samples", samples.len());
+    for sample in samples {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.rtm.hcl"), sample).expect("write");
+        // The samples' pins are dated: judge them on a day inside their window.
+        let out = rtm(dir.path(), &["--now", "2027-01-01", "validate"]);
+        assert_eq!(out.code, 0, "{sample}\n{out:?}");
+        let out = rtm(dir.path(), &["fmt", "--check"]);
+        assert_eq!(out.code, 0, "not formatted:\n{sample}\n{out:?}");
+    }
 }

@@ -59,3 +59,280 @@ async fn a_mode_change_and_an_update_cost_three_shared_bucket_calls() {
         verbose.stderr
     );
 }
+
+const PROD: &str = "111111111111";
+const STAGING: &str = "222222222222";
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+
+/// A client of `account` (by its emulator access key) in `region`.
+async fn client_of(w: &Workspace, key: &str, region: &str) -> aws_sdk_lambda::Client {
+    use crate::support::sim::{sdk_config, static_credentials};
+    aws_sdk_lambda::Client::new(
+        &sdk_config(&w.sim.url, true, region, static_credentials(key)).await,
+    )
+}
+
+const FLEET: &str = r#"
+account "prod" {
+  assume_role_arn = "arn:aws:iam::111111111111:role/rtm"
+  external_id     = "rtm-ci"
+  account_id      = "111111111111"
+  region          = "us-east-1"
+}
+
+account "staging" {
+  profile = "staging"
+}
+
+locals {
+  places = setproduct(["prod", "staging"], ["us-east-1", "eu-west-1", "ap-southeast-2"])
+}
+
+function "orders" {
+  for_each = { for p in local.places : "${p[0]}/${p[1]}" => { account = p[0], region = p[1] } }
+  account  = each.value.account
+  region   = each.value.region
+  name     = "orders"
+
+  configuration {
+    memory_size = 512
+  }
+}
+"#;
+
+/// A Workspace with two accounts: prod (reached by assuming a role) and
+/// staging (a profile whose role_arn aws-config assumes from a base
+/// profile), in an AWS_CONFIG_FILE of the test's own.
+fn two_accounts() -> (Workspace, Vec<(String, String)>) {
+    let w = Workspace::new(&[
+        "--account",
+        &format!("{PROD}=AKIDPROD"),
+        "--account",
+        &format!("{STAGING}=AKIDSTAGING"),
+    ]);
+    let config = w.rtm.path().join("aws-config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile staging]\nrole_arn = arn:aws:iam::{STAGING}:role/rtm\nsource_profile = base\nregion = us-east-1\n\n[profile base]\nregion = us-east-1\n"
+        ),
+    )
+    .expect("config");
+    let credentials = w.rtm.path().join("aws-credentials");
+    std::fs::write(
+        &credentials,
+        "[base]\naws_access_key_id = test\naws_secret_access_key = test\n",
+    )
+    .expect("credentials");
+    let env = vec![
+        ("AWS_CONFIG_FILE".to_string(), config.display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_string(),
+            credentials.display().to_string(),
+        ),
+        ("AWS_ENDPOINT_URL".to_string(), w.sim.url.clone()),
+    ];
+    (w, env)
+}
+
+fn run(w: &Workspace, env: &[(String, String)], args: &[&str]) -> crate::support::Output {
+    let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    w.rtm_env(&extra, args)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_config_manages_two_accounts_in_three_regions() {
+    let (w, env) = two_accounts();
+    for (key, _) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
+        for region in REGIONS {
+            fleet::create(&client_of(&w, key, region).await, "orders", "python3.12").await;
+        }
+    }
+    w.config(FLEET);
+    let plan = run(&w, &env, &["plan", "--format", "json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    let changes = doc["changes"].as_array().expect("changes");
+    // The same name in six account-regions is six changes.
+    assert_eq!(doc["summary"]["change"], 6, "{}", plan.stdout);
+    let mut places: Vec<(String, String, String)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["account"].as_str().unwrap_or_default().to_string(),
+                c["account_id"].as_str().unwrap_or_default().to_string(),
+                c["region"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    places.sort();
+    assert_eq!(places.len(), 6);
+    assert!(
+        places.contains(&("prod".into(), PROD.into(), "eu-west-1".into())),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("staging".into(), STAGING.into(), "ap-southeast-2".into())),
+        "{places:?}"
+    );
+    let human = run(&w, &env, &["plan"]).expect_code(0);
+    assert!(
+        human
+            .stdout
+            .contains("(6 functions in 2 accounts, 3 regions; 6 changes)")
+            && human
+                .stdout
+                .contains(&format!("account prod ({PROD}) / eu-west-1")),
+        "{}",
+        human.stdout
+    );
+    let md = run(&w, &env, &["plan", "--format", "markdown"]).expect_code(0);
+    assert!(md.stdout.contains("| account / region |"), "{}", md.stdout);
+
+    run(&w, &env, &["apply", "--auto-approve"]).expect_code(0);
+    // boto3, with each account's own credentials and region, confirms it.
+    for (key, id) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
+        for region in REGIONS {
+            let seen = crate::support::sim::python_json(
+                "import boto3,json,sys\n\
+                 c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name=sys.argv[3], aws_access_key_id=sys.argv[2], aws_secret_access_key='x')\n\
+                 f = c.get_function(FunctionName='orders')['Configuration']\n\
+                 print(json.dumps({'arn': f['FunctionArn'], 'memory': f['MemorySize']}))",
+                &[&w.sim.url, key, region],
+            );
+            assert_eq!(seen["memory"], 512, "{key} {region}");
+            assert_eq!(
+                seen["arn"],
+                format!("arn:aws:lambda:{region}:{id}:function:orders"),
+                "{key} {region}"
+            );
+        }
+    }
+    run(&w, &env, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // Drift in one account-region only, seen there and narrowed by --account.
+    fleet::set_memory(
+        &client_of(&w, "AKIDSTAGING", "eu-west-1").await,
+        "orders",
+        1024,
+    )
+    .await;
+    let drift = run(&w, &env, &["drift", "--format", "json"]).expect_code(2);
+    let report: Value = serde_json::from_str(&drift.stdout).expect("drift json");
+    let drifted: Vec<&Value> = report["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .filter(|f| f["status"] == "drifted")
+        .collect();
+    assert_eq!(drifted.len(), 1, "{report:#}");
+    assert_eq!(
+        (
+            drifted[0]["account_id"].as_str(),
+            drifted[0]["region"].as_str()
+        ),
+        (Some(STAGING), Some("eu-west-1"))
+    );
+    run(&w, &env, &["drift", "--account", "prod"]).expect_code(0);
+    // State records carry where each function is.
+    let show = run(
+        &w,
+        &env,
+        &[
+            "state",
+            "show",
+            "function.orders[\"staging/eu-west-1\"]",
+            "--format",
+            "json",
+        ],
+    )
+    .expect_code(0);
+    let record: Value = serde_json::from_str(&show.stdout).expect("record");
+    assert_eq!(
+        (record["account_id"].as_str(), record["region"].as_str()),
+        (Some(STAGING), Some("eu-west-1"))
+    );
+
+    // Import from one account in two regions.
+    for region in ["us-east-1", "eu-west-1"] {
+        fleet::create(
+            &client_of(&w, "AKIDPROD", region).await,
+            "billing",
+            "python3.12",
+        )
+        .await;
+    }
+    let out = run(
+        &w,
+        &env,
+        &[
+            "import",
+            "--all",
+            "--account",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--out",
+            "billing.rtm.hcl",
+        ],
+    )
+    .expect_code(0);
+    assert!(
+        out.stdout.contains("Imported 2 functions"),
+        "{}",
+        out.stdout
+    );
+    let text = w.rtm.read("billing.rtm.hcl");
+    assert!(
+        text.contains("account = \"prod\"") && text.contains("region  = \"eu-west-1\""),
+        "{text}"
+    );
+    run(&w, &env, &["validate"]).expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_account_an_unassumable_role_and_an_unserved_region_fail_before_any_lambda_call() {
+    let (w, env) = two_accounts();
+    let calls = || -> u64 {
+        let stats = crate::support::sim::admin(&w.sim.url, "GET", "/_sim/stats", Value::Null);
+        stats["TotalCalls"].as_u64().unwrap_or(0)
+    };
+    for (config, want) in [
+        (
+            FLEET
+                .replace(
+                    "account_id      = \"111111111111\"",
+                    "account_id      = \"333333333333\"",
+                )
+                .replace(
+                    "arn:aws:iam::111111111111:role/rtm",
+                    "arn:aws:iam::333333333333:role/rtm",
+                ),
+            "account prod: cannot assume arn:aws:iam::333333333333:role/rtm",
+        ),
+        (
+            FLEET.replace(
+                "  profile = \"staging\"",
+                "  profile    = \"staging\"\n  account_id = \"333333333333\"",
+            ),
+            "account staging: its credentials reach account 222222222222, but the block says account_id = \"333333333333\"",
+        ),
+        (
+            FLEET.replace("\"ap-southeast-2\"]", "\"mx-central-1\"]"),
+            "mx-central-1",
+        ),
+    ] {
+        let before = calls();
+        w.config(&config);
+        let out = run(&w, &env, &["plan"]).expect_code(1);
+        assert!(out.stderr.contains(want), "{want}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.matches("error").count(),
+            1,
+            "one error: {}",
+            out.stderr
+        );
+        assert_eq!(calls(), before, "{want}: a Lambda call was made");
+    }
+}

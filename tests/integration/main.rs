@@ -15,6 +15,7 @@ mod fleets; // accounts, regions, and the calls each function costs in the share
 mod hardening; // regressions found trying rtm as a new user, a pipeline and an attacker would
 mod plan_apply; // plan and apply against the emulator, checked with the SDK
 mod render_snapshots; // human and Markdown plans as a reviewer sees them (insta)
+mod report; // rtm report: who must act on runtime patches; policy thresholds in plan and drift; rtm policy scp
 mod sim_accounts; // many accounts and regions in one emulator: SigV4 scope, access keys, STS, per-place quotas
 mod sim_boto3; // the emulator through boto3 (botocore parsers, modelled exceptions, waiters)
 mod sim_cli; // the emulator through the AWS CLI (botocore)

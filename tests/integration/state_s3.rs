@@ -1072,3 +1072,43 @@ async fn ctrl_c_mid_apply_writes_what_finished_to_s3_and_releases_the_lock() {
         "what finished was not all written"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_backend_block_keeps_state_in_s3_and_backend_config_overrides_it() {
+    let moto = Moto::with_bucket().await;
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.12").await;
+    let block = format!(
+        "backend \"s3\" {{\n  bucket         = \"{}\"\n  key            = \"from/block.rtmstate\"\n  region         = \"us-east-1\"\n  endpoint_url   = \"{}\"\n  use_path_style = true\n}}\n\n",
+        crate::support::moto::BUCKET,
+        moto.url
+    );
+    w.config(&format!(
+        "{block}function \"api\" {{\n  configuration {{\n    memory_size = 640\n  }}\n}}\n"
+    ));
+    rtm_in(w.rtm.path(), &w, &[], &["apply", "--auto-approve"]).expect_code(0);
+    let doc = moto.json("from/block.rtmstate").await;
+    assert!(doc["resources"]["function.api"].is_object(), "{doc:#}");
+    assert!(
+        !w.rtm.path().join("state/rtm.db").exists(),
+        "state went to sled"
+    );
+    // --backend-config overrides the block's key (an empty state there, and
+    // a local state is none: it starts afresh).
+    let other = [
+        "--backend-config".to_string(),
+        "key=from/flag.rtmstate".to_string(),
+    ];
+    rtm_in(w.rtm.path(), &w, &other, &["state", "list"]).expect_code(0);
+    // The block is literals only.
+    w.config(
+        "variable \"b\" {\n  default = \"x\"\n}\n\nbackend \"s3\" {\n  bucket = var.b\n  key    = \"k\"\n}\n",
+    );
+    let out = rtm_in(w.rtm.path(), &w, &[], &["state", "list"]).expect_code(1);
+    assert!(
+        out.stderr.contains("bucket must be a literal value"),
+        "{}",
+        out.stderr
+    );
+}
