@@ -100,9 +100,11 @@ impl Configuration {
         }
     }
 
-    /// This configuration with `path` set (see [`Configuration::set`]).
+    /// This configuration with `path` set (see [`Configuration::set`]); a
+    /// path that is no row of the value's kind is a bug in the caller.
     pub fn with(mut self, path: &str, value: AttrValue) -> Configuration {
-        let _ = self.set(path, value);
+        let set = self.set(path, value);
+        debug_assert!(set, "{path} is not a managed attribute of its type");
         self
     }
 
