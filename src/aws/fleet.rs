@@ -221,21 +221,7 @@ async fn account_config(
     let sdk = match &spec.profile {
         // The profile's own credentials (its role_arn/source_profile chain
         // included), never the environment's: the block names the profile.
-        Some(profile) => {
-            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .profile_name(profile)
-                .configure(
-                    &aws_config::provider_config::ProviderConfig::default()
-                        .with_http_client(super::http_client())
-                        .with_region(base.region().cloned()),
-                )
-                .build();
-            super::base_config(opts, Some(profile))
-                .await
-                .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
-                .build()
-        }
+        Some(profile) => super::base_config(opts, Some(profile)).await,
         None => base.clone(),
     };
     let Some(role) = &spec.assume_role_arn else {

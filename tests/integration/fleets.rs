@@ -336,3 +336,51 @@ async fn a_wrong_account_an_unassumable_role_and_an_unserved_region_fail_before_
         assert_eq!(calls(), before, "{want}: a Lambda call was made");
     }
 }
+
+/// `--endpoint-url` alone (no AWS_ENDPOINT_URL) sent a profile's role_arn
+/// chain to the real STS, so the staging account could not be reached.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profiles_role_chain_went_to_the_real_sts_with_only_endpoint_url() {
+    let (w, mut env) = two_accounts();
+    env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+    for (key, _) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
+        for region in REGIONS {
+            fleet::create(&client_of(&w, key, region).await, "orders", "python3.12").await;
+        }
+    }
+    w.config(FLEET);
+    let plan = run(&w, &env, &["plan", "--format", "json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    assert_eq!(doc["summary"]["change"], 6, "{}", plan.stdout);
+}
+
+/// `rtm --profile staging` with AWS_ACCESS_KEY_ID also set used the
+/// environment's keys (aws-config's default chain tries them first) and
+/// planned the default account; --profile wins, as with the AWS CLI.
+#[tokio::test(flavor = "multi_thread")]
+async fn profile_used_the_environments_keys_instead_of_the_profiles_role() {
+    let (w, mut env) = two_accounts();
+    env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+    fleet::create(
+        &client_of(&w, "AKIDSTAGING", "us-east-1").await,
+        "orders",
+        "python3.12",
+    )
+    .await;
+    w.config(
+        "function \"orders\" {\n  name = \"orders\"\n\n  configuration {\n    memory_size = 512\n  }\n}\n",
+    );
+    let plan = run(
+        &w,
+        &env,
+        &["plan", "--profile", "staging", "--format", "json"],
+    )
+    .expect_code(0);
+    let doc: Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    assert_eq!(
+        doc["changes"][0]["function_arn"],
+        format!("arn:aws:lambda:us-east-1:{STAGING}:function:orders"),
+        "{}",
+        plan.stdout
+    );
+}
