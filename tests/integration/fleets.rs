@@ -140,17 +140,24 @@ fn run(w: &Workspace, env: &[(String, String)], args: &[&str]) -> crate::support
     w.rtm_env(&extra, args)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn one_config_manages_two_accounts_in_three_regions() {
-    let (w, env) = two_accounts();
+/// `orders` in both accounts' three regions, planned with FLEET: the
+/// output and its JSON.
+async fn plan_of_six(w: &Workspace, env: &[(String, String)]) -> (crate::support::Output, Value) {
     for (key, _) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
         for region in REGIONS {
-            fleet::create(&client_of(&w, key, region).await, "orders", "python3.12").await;
+            fleet::create(&client_of(w, key, region).await, "orders", "python3.12").await;
         }
     }
     w.config(FLEET);
-    let plan = run(&w, &env, &["plan", "--format", "json"]).expect_code(0);
+    let plan = run(w, env, &["plan", "--format", "json"]).expect_code(0);
     let doc: Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    (plan, doc)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_config_manages_two_accounts_in_three_regions() {
+    let (w, env) = two_accounts();
+    let (plan, doc) = plan_of_six(&w, &env).await;
     let changes = doc["changes"].as_array().expect("changes");
     // The same name in six account-regions is six changes.
     assert_eq!(doc["summary"]["change"], 6, "{}", plan.stdout);
@@ -343,14 +350,7 @@ async fn a_wrong_account_an_unassumable_role_and_an_unserved_region_fail_before_
 async fn a_profiles_role_chain_went_to_the_real_sts_with_only_endpoint_url() {
     let (w, mut env) = two_accounts();
     env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
-    for (key, _) in [("AKIDPROD", PROD), ("AKIDSTAGING", STAGING)] {
-        for region in REGIONS {
-            fleet::create(&client_of(&w, key, region).await, "orders", "python3.12").await;
-        }
-    }
-    w.config(FLEET);
-    let plan = run(&w, &env, &["plan", "--format", "json"]).expect_code(0);
-    let doc: Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    let (plan, doc) = plan_of_six(&w, &env).await;
     assert_eq!(doc["summary"]["change"], 6, "{}", plan.stdout);
 }
 
