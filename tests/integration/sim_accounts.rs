@@ -10,8 +10,8 @@ use aws_sdk_lambda::types::Runtime;
 use serde_json::{Value, json};
 
 use crate::support::sim::{
-    SimProcess, admin, aws, aws_cli, client_available, create_body, failure, http,
-    http_with_headers, python_json, sdk_config, static_credentials, zip_function,
+    SimProcess, admin, aws, create_body, failure, http, http_with_headers, python_json, sdk_config,
+    static_credentials, zip_function,
 };
 
 const PROD: &str = "111111111111";
@@ -423,9 +423,7 @@ print(json.dumps(out, default=str))
 
 #[test]
 fn boto3_assumes_roles_into_known_accounts_and_is_refused_the_others() {
-    if !client_available("python3", &["-c", "import boto3"], "pip install boto3") {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&["--account", &format!("{PROD}=AKIDPROD")]);
     let v = python_json(BOTO3, &[&sim.url]);
     assert_eq!(
@@ -501,9 +499,7 @@ fn boto3_assumes_roles_into_known_accounts_and_is_refused_the_others() {
 
 #[test]
 fn the_aws_cli_sees_sts_as_aws_answers_it() {
-    if !aws_cli() {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&[
         "--account",
         &format!("{PROD}=AKIDPROD"),

@@ -1,7 +1,7 @@
 //! The emulator through boto3 (botocore's own parsers and modelled
 //! exceptions), the client most Lambda tooling in Python uses.
 
-use crate::support::sim::{SimProcess, client_available, python_json};
+use crate::support::sim::{SimProcess, python_json};
 
 const SCRIPT: &str = r#"
 import base64, json, sys, time
@@ -54,9 +54,7 @@ print(json.dumps(out))
 
 #[test]
 fn boto3_sees_lambda_shaped_answers_and_modelled_exceptions() {
-    if !client_available("python3", &["-c", "import boto3"], "pip install boto3") {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&["--update-delay-ms", "300"]);
     let v = python_json(SCRIPT, &[&sim.url]);
     assert_eq!(v["put"]["UpdateRuntimeOn"], "Manual");

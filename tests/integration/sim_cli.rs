@@ -53,9 +53,7 @@ fn wait_successful(url: &str, name: &str) {
 
 #[test]
 fn the_seed_put_runtime_management_config_example_and_its_output() {
-    if !crate::support::sim::aws_cli() {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&["--region", "eu-west-1", "--account", "069549076217"]);
     let zip = zip_file();
     let zip_arg = format!("fileb://{}", zip.path().display());
@@ -160,9 +158,7 @@ fn the_seed_put_runtime_management_config_example_and_its_output() {
 
 #[test]
 fn every_operation_through_the_cli() {
-    if !crate::support::sim::aws_cli() {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&[]);
     let url = sim.url.as_str();
     let zip = zip_file();

@@ -11,7 +11,7 @@ use aws_sdk_lambda::types::{
 use serde_json::{Value, json};
 
 use crate::support::sim::{
-    SimProcess, client_available, create_body, create_function, failure, http, python_json, sdk,
+    SimProcess, create_body, create_function, failure, http, python_json, sdk,
 };
 
 const CONFIG: &str = "/2015-03-31/functions/f/configuration";
@@ -380,9 +380,7 @@ print(json.dumps(out))
 
 #[test]
 fn boto3_gets_lambdas_validation_errors_for_bad_nested_values() {
-    if !client_available("python3", &["-c", "import boto3"], "pip install boto3") {
-        return;
-    }
+    crate::support::python::tools();
     let (sim, before) = with_function();
     let v = python_json(BOTO3, &[&sim.url]);
     for (case, at) in [

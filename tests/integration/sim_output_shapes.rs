@@ -8,8 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::support::sim::{
-    ROLE, SimProcess, admin, client_available, create_function, empty_zip, http, python_json,
-    wait_settled,
+    ROLE, SimProcess, admin, create_function, empty_zip, http, python_json, wait_settled,
 };
 
 /// Checks `[[operation, body], ...]` (argv[1], a file) against the model;
@@ -138,9 +137,7 @@ impl Responses {
 
 #[test]
 fn every_response_of_every_operation_follows_botocores_output_shapes() {
-    if !client_available("python3", &["-c", "import botocore"], "pip install boto3") {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&["--update-delay-ms", "300"]);
     let mut r = Responses {
         url: sim.url.clone(),

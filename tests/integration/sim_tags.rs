@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_lambda::types::Runtime;
 use serde_json::json;
 
-use crate::support::sim::{
-    SimProcess, client_available, failure, http, python_json, sdk, zip_function,
-};
+use crate::support::sim::{SimProcess, failure, http, python_json, sdk, zip_function};
 
 const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:tagged";
 const ENCODED: &str = "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Atagged";
@@ -222,9 +220,7 @@ print(json.dumps(out))
 
 #[test]
 fn boto3_tags_untags_and_lists() {
-    if !client_available("python3", &["-c", "import boto3"], "pip install boto3") {
-        return;
-    }
+    crate::support::python::tools();
     let sim = SimProcess::start(&[]);
     let v = python_json(BOTO3, &[&sim.url]);
     assert_eq!(v["tag"], 204);

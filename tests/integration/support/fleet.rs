@@ -184,26 +184,22 @@ pub async fn set_memory(client: &Client, name: &str, memory: i32) {
 }
 
 /// Changes a function's memory out of band, as a person would: with the AWS
-/// CLI when it is installed (always in CI), else with the SDK.
+/// CLI.
 pub async fn set_memory_by_hand(em: &Emulator, client: &Client, name: &str, memory: i32) {
-    if super::sim::aws_cli() {
-        let out = super::sim::aws_lambda(
-            &em.url,
-            &[
-                "update-function-configuration",
-                "--function-name",
-                name,
-                "--memory-size",
-                &memory.to_string(),
-            ],
-        );
-        assert_eq!(
-            out.code, 0,
-            "aws lambda update-function-configuration: {}",
-            out.stderr
-        );
-        wait_active(client, name).await;
-    } else {
-        set_memory(client, name, memory).await;
-    }
+    let out = super::sim::aws_lambda(
+        &em.url,
+        &[
+            "update-function-configuration",
+            "--function-name",
+            name,
+            "--memory-size",
+            &memory.to_string(),
+        ],
+    );
+    assert_eq!(
+        out.code, 0,
+        "aws lambda update-function-configuration: {}",
+        out.stderr
+    );
+    wait_active(client, name).await;
 }

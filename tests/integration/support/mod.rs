@@ -176,4 +176,5 @@ pub fn repo_root() -> PathBuf {
 }
 pub mod fleet; // the emulator for plan/apply tests, seeded and checked with the SDK
 pub mod moto; // moto_server as the S3 store for the state backend, driven with aws-sdk-s3
+pub mod python; // the AWS CLI, boto3 and moto, installed with pip when missing
 pub mod sim; // the emulator for its own conformance tests: subprocess, SDK client, AWS CLI, raw HTTP

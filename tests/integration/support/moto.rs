@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -22,15 +22,13 @@ impl Moto {
     /// Starts moto_server on a free port and waits for the line it prints
     /// when it listens (never a fixed sleep).
     pub fn start() -> Moto {
-        let mut child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", "0"])
+        let mut child = super::python::python3()
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({e}): install it with pip install 'moto[server]' (.ci/run does)")
-            });
+            .unwrap_or_else(|e| panic!("cannot start python3 -m moto.server ({e})"));
         let (tx, rx) = mpsc::channel::<String>();
         // Both streams are read to the end, so moto's request log never
         // fills a pipe and stalls it.

@@ -326,31 +326,10 @@ pub fn wait_settled(url: &str, name: &str) -> serde_json::Value {
     panic!("{name} never settled");
 }
 
-/// Whether a Python client test can run: true when `program --version`
-/// works. In CI (`CI` set) a missing client is a failure, since `.ci/run`
-/// installs it; elsewhere the test is skipped with a note, so `cargo test`
-/// works on a machine with only the Rust toolchain.
-pub fn client_available(program: &str, args: &[&str], install: &str) -> bool {
-    let ok = Command::new(program)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run this test: `{install}` (see .ci/run)"
-        );
-        eprintln!("skipped: {program} is not available here ({install} to run this test)");
-    }
-    ok
-}
-
 /// Runs `python3 -c SCRIPT ARGS` with no AWS profile or config file, and
 /// reads the JSON it prints; panics with its stderr when it fails.
 pub fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
-    let out = Command::new("python3")
+    let out = super::python::python3()
         .args(["-c", script])
         .args(args)
         .env_remove("AWS_PROFILE")
@@ -366,11 +345,6 @@ pub fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// Whether the AWS CLI is installed (see [`client_available`]).
-pub fn aws_cli() -> bool {
-    client_available("aws", &["--version"], "pip install awscli")
-}
-
 /// Runs `aws lambda ARGS --endpoint-url URL --region us-east-1 --output json`.
 pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
     aws(url, "lambda", args, &[])
@@ -380,8 +354,8 @@ pub fn aws_lambda(url: &str, args: &[&str]) -> super::Output {
 /// with access key `test` (`env` may change either: `AWS_DEFAULT_REGION`,
 /// `AWS_ACCESS_KEY_ID`, ...), and no profile or config file.
 pub fn aws(url: &str, service: &str, args: &[&str], env: &[(&str, &str)]) -> super::Output {
-    Command::new("aws")
-        .arg(service)
+    super::python::python3()
+        .args(["-m", "awscli", service])
         .args(args)
         .args(["--endpoint-url", url, "--output", "json"])
         .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -398,7 +372,7 @@ pub fn aws(url: &str, service: &str, args: &[&str], env: &[(&str, &str)]) -> sup
         .env_remove("AWS_SESSION_TOKEN")
         .envs(env.iter().copied())
         .output()
-        .expect("run aws (pip install awscli)")
+        .expect("run python3 -m awscli")
         .into()
 }
 
