@@ -97,6 +97,30 @@ impl GlobalArgs {
         self.accounts.is_empty() || self.accounts.iter().any(|a| a == account)
     }
 
+    /// Every `--account` names an account block or `default`: a misspelt
+    /// name would otherwise cover no function and look like "no changes".
+    pub fn check_accounts(&self, desired: &Desired) -> Result<(), crate::Error> {
+        let known: Vec<&str> = desired
+            .accounts
+            .keys()
+            .map(String::as_str)
+            .chain(["default"])
+            .collect();
+        for name in &self.accounts {
+            if known.contains(&name.as_str()) {
+                continue;
+            }
+            let hint = crate::config::did_you_mean(name, &known)
+                .map(|m| format!("; did you mean {m:?}?"))
+                .unwrap_or_default();
+            return Err(crate::Error::Argument(format!(
+                "--account {name}: the configuration has no account block {name:?} (its accounts: {}){hint}",
+                known.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     /// The functions this run covers: `--target` and `--account`.
     pub fn selected<'d>(
         &self,
@@ -126,6 +150,7 @@ impl Connection {
         desired: &Desired,
         extra: &[Target],
     ) -> Result<Connection, crate::Error> {
+        global.check_accounts(desired)?;
         let mut opts = ConnectOptions {
             region: global
                 .region

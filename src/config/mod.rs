@@ -38,7 +38,7 @@ mod typing;
 mod value;
 mod variables;
 
-pub use diagnostic::{Diagnostic, Note, Severity, Sources, render_human};
+pub use diagnostic::{Diagnostic, Note, Severity, Sources, did_you_mean, render_human};
 pub use error::{Diagnostics, Error};
 pub use files::config_files;
 pub use loader::{Loaded, load, read_backend};

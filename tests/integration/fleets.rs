@@ -384,3 +384,28 @@ async fn profile_used_the_environments_keys_instead_of_the_profiles_role() {
         plan.stdout
     );
 }
+
+/// `plan --account prd` (a typo) covered no function and said "No
+/// changes", exit 0: in CI that reads as a clean plan.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_account_name_planned_nothing_and_exited_0() {
+    let (w, env) = two_accounts();
+    w.config(FLEET);
+    for command in ["plan", "drift", "report", "apply"] {
+        let out = run(&w, &env, &[command, "--account", "prd"]).expect_code(1);
+        assert!(
+            out.stderr
+                .contains("--account prd: the configuration has no account block \"prd\"")
+                && out.stderr.contains("did you mean \"prod\"?"),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("No changes"),
+            "{command}: {}",
+            out.stdout
+        );
+    }
+    let stats = crate::support::sim::admin(&w.sim.url, "GET", "/_sim/stats", Value::Null);
+    assert_eq!(stats["TotalCalls"], 0, "a Lambda call was made: {stats}");
+}
