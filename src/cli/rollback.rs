@@ -119,7 +119,12 @@ pub fn run(global: &GlobalArgs, args: RollbackArgs) -> Result<Outcome, crate::Er
     std::fs::write(&file, &edited)
         .map_err(|e| crate::Error::io(format!("cannot write {}", file.display()), e))?;
     let name = file.display().to_string();
-    let diff = similar::TextDiff::from_lines(&source, &edited);
+    // Environment values in the lines around the edit are secrets too.
+    let (before, after) = (
+        crate::config::hide_secrets(&source),
+        crate::config::hide_secrets(&edited),
+    );
+    let diff = similar::TextDiff::from_lines(&before, &after);
     let mut out = anstream::stdout();
     let _ = write!(
         out,

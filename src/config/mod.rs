@@ -43,3 +43,4 @@ pub use error::{Diagnostics, Error};
 pub use files::config_files;
 pub use loader::{Loaded, load, read_backend};
 pub use options::LoadOptions;
+pub use sensitive::hidden as hide_secrets;

@@ -27,6 +27,20 @@ pub fn ranges(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// `text` with every secret shown as [`SHOWN`], for printing a file's lines
+/// (rollback's diff of the file it rewrote).
+pub fn hidden(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in ranges(text) {
+        out.push_str(&text[at..r.start]);
+        out.push_str(SHOWN);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Within `region`, line by line: the text after the first `=`, or the
 /// whole line when it has none, unless it is only brackets and commas.
 fn hide_lines(text: &str, region: Range<usize>, out: &mut Vec<Range<usize>>) {

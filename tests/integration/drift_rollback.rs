@@ -518,3 +518,49 @@ async fn a_pin_extended_past_the_policy_is_overdue() {
         human.stdout
     );
 }
+
+/// rollback's diff of the file it rewrote showed the lines around the edit
+/// as they are, an environment value among them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_printed_an_environment_value_in_its_diff() {
+    let w = Workspace::new(&[]);
+    let c = w.sim.client().await;
+    fleet::create(&c, "api", "python3.12").await;
+    let v1 = fleet::running_arn(&c, "api").await;
+    w.config(
+        "function \"api\" {\n  name = \"api\"\n\n  configuration {\n    environment {\n      variables = { API_KEY = \"hunter2\" }\n    }\n  }\n  runtime_management {\n    update_runtime_on = \"Auto\"\n  }\n}\n",
+    );
+    w.rtm(&["apply", "--auto-approve"]).expect_code(0);
+    let out = w
+        .rtm(&[
+            "--now",
+            "2026-11-21",
+            "rollback",
+            "function.api",
+            "--to",
+            &v1,
+            "--until",
+            "2026-12-05",
+        ])
+        .expect_code(0);
+    assert!(
+        out.stdout.contains("+    runtime_version_arn"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("variables = (sensitive)"),
+        "the context lines are shown, their secrets hidden: {}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        w.rtm.read("main.rtm.hcl").contains("hunter2"),
+        "the file keeps its value"
+    );
+}
