@@ -170,9 +170,15 @@ fn report_unformattable(err: &mut impl Write, name: &str, e: &FormatError) {
     );
 }
 
+/// The diff of a file and its formatted text, environment values hidden
+/// as diagnostics hide them (a CI log is no place for them).
 fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let name = name.trim_start_matches('/');
-    similar::TextDiff::from_lines(old, new)
+    let (old, new) = (
+        crate::config::hide_secrets(old),
+        crate::config::hide_secrets(new),
+    );
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))

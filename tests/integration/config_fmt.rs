@@ -498,3 +498,31 @@ fn terraform_fmt(input: &str) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// `rtm fmt --diff` printed environment values as written; the diff hides
+/// them as diagnostics do (the formatted text itself, on stdout without
+/// --diff or in the file, keeps them).
+#[test]
+fn fmt_diff_printed_environment_values() {
+    let input = "function \"a\" {\n  name = \"a\"\n  configuration {\n    environment {\n      variables = {\n        API_KEY = \"hunter2\"\n        X=\"1\"\n      }\n    }\n  }\n}\n";
+    let out = fmt_stdin(&["--diff"], input).expect_code(0);
+    assert!(
+        out.stdout.contains("X"),
+        "the changed line is shown: {}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+    let out = Rtm::new()
+        .file("main.rtm.hcl", input)
+        .args(["fmt", "--check", "--diff"])
+        .run()
+        .expect_code(1);
+    assert!(out.stdout.contains("X"), "{}", out.stdout);
+    assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+    assert!(
+        fmt_stdin(&[], input)
+            .expect_code(0)
+            .stdout
+            .contains("hunter2")
+    );
+}
