@@ -7,7 +7,7 @@ use std::io::Write;
 
 use super::{Format, GlobalArgs, Outcome, session};
 use crate::aws::ReadItem;
-use crate::model::{FunctionRef, Qualifier, UpdateRuntimeOn};
+use crate::model::{FunctionRef, Qualifier};
 use crate::plan::report::{self, FunctionReport, ReportInput};
 use crate::render;
 use crate::state::Store;
@@ -45,7 +45,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Erro
                 .map(|l| l.function_arn.clone())
                 .collect();
             // Every function of every account-region the run covers.
-            for (_, lambda) in conn.fleet.targets() {
+            for (target, lambda) in conn.fleet.targets() {
                 let items: Vec<ReadItem<String>> = lambda
                     .list_functions()
                     .await?
@@ -61,7 +61,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Erro
                     })
                     .collect();
                 for (_, live) in lambda.read_many(items, global.parallelism(desired)).await? {
-                    undeclared.push(live?);
+                    undeclared.push((target.account.clone(), live?));
                 }
             }
         }
@@ -72,27 +72,21 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> Result<Outcome, crate::Erro
     let mut reports: Vec<FunctionReport> = Vec::new();
     for (address, result) in &declared {
         let live = result.as_ref().map_err(|e| crate::Error::Aws(e.clone()))?;
-        let d = &desired.functions[address];
-        let pin_until = d
-            .runtime_management
-            .as_ref()
-            .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
-            .and_then(|rm| rm.pin_until);
         reports.push(report::classify(
-            &ReportInput {
-                address: Some(address),
+            &ReportInput::declared(
+                &desired.functions[address],
                 live,
-                recorded: snapshot.records.get(address),
-                pin_until,
-            },
+                snapshot.records.get(address),
+            ),
             &desired.policy,
             now,
         ));
     }
-    for live in &undeclared {
+    for (account, live) in &undeclared {
         reports.push(report::classify(
             &ReportInput {
                 address: None,
+                account: account.as_deref(),
                 live,
                 recorded: None,
                 pin_until: None,

@@ -221,16 +221,7 @@ pub fn classify(
     };
     out.update_runtime_on = Some(live.runtime_management.update_runtime_on);
     out.violations = super::report::classify(
-        &super::report::ReportInput {
-            address: Some(&d.address),
-            live,
-            recorded,
-            pin_until: d
-                .runtime_management
-                .as_ref()
-                .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
-                .and_then(|rm| rm.pin_until),
-        },
+        &super::report::ReportInput::declared(d, live, recorded),
         policy,
         now,
     )

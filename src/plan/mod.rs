@@ -388,18 +388,8 @@ fn policy_warnings(
     policy: &crate::model::Policy,
     now: jiff::Timestamp,
 ) -> Vec<PlanDiagnostic> {
-    let pin_until = desired
-        .runtime_management
-        .as_ref()
-        .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
-        .and_then(|rm| rm.pin_until);
     let r = report::classify(
-        &report::ReportInput {
-            address: Some(&desired.address),
-            live,
-            recorded,
-            pin_until,
-        },
+        &report::ReportInput::declared(desired, live, recorded),
         policy,
         now,
     );

@@ -5,7 +5,8 @@
 //! like the diff: the caller reads live and state and passes `now`.
 
 use crate::model::{
-    Address, Live, Policy, Recorded, RuntimeVersionArn, UpdateRuntimeOn, deprecation_date,
+    Address, DesiredFunction, Live, Policy, Recorded, RuntimeVersionArn, UpdateRuntimeOn,
+    deprecation_date,
 };
 
 /// Whose job it is to get a function its runtime patches.
@@ -60,6 +61,8 @@ pub struct FunctionReport {
     pub address: Option<Address>,
     pub function_name: String,
     pub function_arn: String,
+    /// The account block's name, `default` for the default credentials.
+    pub account: String,
     pub account_id: String,
     pub region: String,
     pub runtime: Option<String>,
@@ -82,10 +85,35 @@ pub struct FunctionReport {
 /// What one function's report is made of.
 pub struct ReportInput<'a> {
     pub address: Option<&'a Address>,
+    /// The account block the function was read through (`None`: the
+    /// default credentials).
+    pub account: Option<&'a str>,
     pub live: &'a Live,
     pub recorded: Option<&'a Recorded>,
     /// The configuration's `pin_until`, when a block declares one.
     pub pin_until: Option<jiff::civil::Date>,
+}
+
+impl<'a> ReportInput<'a> {
+    /// A function a block declares, as read: its address, account and the
+    /// `pin_until` of its Manual pin.
+    pub fn declared(
+        desired: &'a DesiredFunction,
+        live: &'a Live,
+        recorded: Option<&'a Recorded>,
+    ) -> ReportInput<'a> {
+        ReportInput {
+            address: Some(&desired.address),
+            account: desired.account.as_deref(),
+            live,
+            recorded,
+            pin_until: desired
+                .runtime_management
+                .as_ref()
+                .filter(|rm| rm.update_runtime_on == UpdateRuntimeOn::Manual)
+                .and_then(|rm| rm.pin_until),
+        }
+    }
 }
 
 /// `FunctionUpdate, last updated 200 days ago`, `Manual for 40 days`, ...
@@ -196,6 +224,7 @@ pub fn classify(input: &ReportInput<'_>, policy: &Policy, now: jiff::Timestamp) 
     FunctionReport {
         address: input.address.cloned(),
         function_name: name,
+        account: input.account.unwrap_or("default").to_string(),
         account_id: part(&live.function_arn, 4),
         region: part(&live.function_arn, 3),
         function_arn: live.function_arn.clone(),
@@ -250,6 +279,7 @@ mod tests {
         classify(
             &ReportInput {
                 address: None,
+                account: None,
                 live: l,
                 recorded: None,
                 pin_until: None,

@@ -154,6 +154,7 @@ pub fn json(functions: &[FunctionReport], generated_at: jiff::Timestamp) -> Stri
             "address": f.address.as_ref().map(|a| a.to_string()),
             "function_name": f.function_name,
             "function_arn": f.function_arn,
+            "account": f.account,
             "account_id": f.account_id,
             "region": f.region,
             "runtime": f.runtime,

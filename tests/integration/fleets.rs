@@ -409,3 +409,36 @@ async fn an_unknown_account_name_planned_nothing_and_exited_0() {
     let stats = crate::support::sim::admin(&w.sim.url, "GET", "/_sim/stats", Value::Null);
     assert_eq!(stats["TotalCalls"], 0, "a Lambda call was made: {stats}");
 }
+
+/// The report's entries named the account id but not the account block,
+/// unlike plan and drift.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_named_no_account_block() {
+    let (w, env) = two_accounts();
+    plan_of_six(&w, &env).await;
+    let out = run(&w, &env, &["report", "--format", "json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).expect("report json");
+    let mut seen: Vec<(String, String, String)> = doc["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .map(|f| {
+            (
+                f["account"].as_str().unwrap_or("?").to_string(),
+                f["account_id"].as_str().unwrap_or("?").to_string(),
+                f["region"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut want: Vec<(String, String, String)> = [("prod", PROD), ("staging", STAGING)]
+        .iter()
+        .flat_map(|(name, id)| {
+            REGIONS
+                .iter()
+                .map(move |r| (name.to_string(), id.to_string(), r.to_string()))
+        })
+        .collect();
+    want.sort();
+    assert_eq!(seen, want, "{}", out.stdout);
+}
