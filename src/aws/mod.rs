@@ -12,18 +12,19 @@ mod convert;
 mod fleet;
 mod limits;
 mod response_body;
+mod sdk_config;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::types::UpdateRuntimeOn as SdkUpdateRuntimeOn;
 
 pub use fleet::{AccountSpec, Fleet, Target};
 pub use limits::RateLimits;
+pub(crate) use sdk_config::base_config;
 
 use crate::model::{
     FunctionRef, Live, LiveRuntimeManagement, Qualifier, RuntimeVersionArn, UpdateRuntimeOn,
@@ -35,6 +36,9 @@ use response_body::ResponseBody;
 pub struct ConnectOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// AWS_PROFILE, which aws-config reads itself: only to name the profile
+    /// `--endpoint-url` is written into (see [`profile_files`]).
+    pub env_profile: Option<String>,
     pub endpoint_url: Option<String>,
     /// Use fixed test credentials (the sandbox emulator ignores signatures).
     pub static_credentials: bool,
@@ -162,120 +166,6 @@ pub enum UpdateOutcome {
         reason: Option<String>,
     },
     TimedOut,
-}
-
-/// rtm's one HTTP client: rustls with ring (no aws-lc-sys, no second TLS
-/// stack), for every AWS client and credentials provider.
-pub(crate) fn http_client() -> aws_sdk_lambda::config::SharedHttpClient {
-    use aws_smithy_http_client::{Builder, tls};
-    Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https()
-}
-
-/// The profile files aws-config reads (AWS_CONFIG_FILE and
-/// AWS_SHARED_CREDENTIALS_FILE, or their defaults), plus, with
-/// `--endpoint-url`, one more in memory that gives `profile` that
-/// `endpoint_url`. aws-config sends the STS calls of a profile's
-/// `role_arn`/`source_profile` chain to the endpoint its profile files or
-/// AWS_ENDPOINT_URL name, never to the loader's `endpoint_url`: without this
-/// `--endpoint-url` alone sent them to the real STS. Later files override
-/// earlier ones property by property, so the rest of the profile stands.
-pub(crate) fn profile_files(
-    opts: &ConnectOptions,
-    profile: &str,
-) -> Option<aws_runtime::env_config::file::EnvConfigFiles> {
-    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
-    let url = opts.endpoint_url.as_deref()?;
-    let section = if profile == "default" {
-        "[default]".to_string()
-    } else {
-        format!("[profile {profile}]")
-    };
-    Some(
-        EnvConfigFiles::builder()
-            .include_default_config_file(true)
-            .include_default_credentials_file(true)
-            .with_contents(
-                EnvConfigFileKind::Config,
-                format!("{section}\nendpoint_url = {url}\n"),
-            )
-            .build(),
-    )
-}
-
-/// The SDK config every client of a run starts from: rtm's HTTP client
-/// (rustls with ring), no SDK retries (rtm retries itself, under its rate
-/// limits), short timeouts, and the overrides of the command line (`profile`
-/// for an account block's own profile).
-pub(crate) async fn base_config(
-    opts: &ConnectOptions,
-    profile: Option<&str>,
-) -> aws_config::SdkConfig {
-    let http = http_client();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                // A Lambda endpoint that is up accepts at once; one that
-                // is not should fail the run quickly.
-                .connect_timeout(Duration::from_secs(3))
-                // Control-plane answers take well under a second, a
-                // large ListFunctions page a few: 10 s is a lost request.
-                .operation_attempt_timeout(Duration::from_secs(10))
-                .build(),
-        );
-    if let Some(region) = &opts.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
-    }
-    if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
-        if let Some(files) = profile_files(opts, profile) {
-            loader = loader.profile_files(files);
-        }
-    }
-    // Lambda and STS alike (`--endpoint-url`, AWS_ENDPOINT_URL).
-    if let Some(url) = &opts.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    if opts.static_credentials {
-        loader = loader.credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "rtm-sandbox",
-            "rtm-sandbox",
-            None,
-            None,
-            "rtm-sandbox",
-        ));
-        return loader.load().await;
-    }
-    let sdk = loader.load().await;
-    let Some(profile) = profile else {
-        return sdk;
-    };
-    // A profile named on the command line or in an account block gives the
-    // credentials: its own keys or its role_arn/source_profile chain, never
-    // the environment's AWS_ACCESS_KEY_ID (which aws-config's default chain
-    // would try first), as the AWS CLI does with --profile.
-    let mut provider =
-        aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(profile);
-    if let Some(files) = profile_files(opts, profile) {
-        provider = provider.profile_files(files);
-    }
-    let provider = provider
-        .configure(
-            &aws_config::provider_config::ProviderConfig::default()
-                .with_http_client(http_client())
-                .with_region(sdk.region().cloned()),
-        )
-        .build();
-    sdk.into_builder()
-        .credentials_provider(aws_sdk_lambda::config::SharedCredentialsProvider::new(
-            provider,
-        ))
-        .build()
 }
 
 impl Lambda {

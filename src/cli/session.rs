@@ -158,6 +158,7 @@ impl Connection {
                 .cloned()
                 .or_else(|| desired.settings.region.clone()),
             profile: global.profile.clone(),
+            env_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
             endpoint_url: global.endpoint_url.clone(),
             static_credentials: false,
             rate_scale: global.rate_scale,

@@ -442,3 +442,51 @@ async fn the_report_named_no_account_block() {
     want.sort();
     assert_eq!(seen, want, "{}", out.stdout);
 }
+
+/// CI's OIDC flow: the default chain's web identity provider assumes
+/// AWS_ROLE_ARN with the token in AWS_WEB_IDENTITY_TOKEN_FILE (no keys in
+/// the environment). With AWS_ENDPOINT_URL, and with --endpoint-url alone
+/// (which sent the AssumeRoleWithWebIdentity call to the real STS), the run
+/// reaches the role's account.
+#[tokio::test(flavor = "multi_thread")]
+async fn ci_web_identity_with_only_endpoint_url_went_to_the_real_sts() {
+    let (w, env) = two_accounts();
+    fleet::create(
+        &client_of(&w, "AKIDSTAGING", "us-east-1").await,
+        "orders",
+        "python3.12",
+    )
+    .await;
+    w.config("function \"orders\" {\n  name = \"orders\"\n\n  configuration {\n    memory_size = 512\n  }\n}\n");
+    let token = w.rtm.path().join("oidc-token");
+    std::fs::write(
+        &token,
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOiJyZXBvOmFjbWUvZmxlZXQifQ.",
+    )
+    .expect("token");
+    for with_env in [true, false] {
+        let mut env: Vec<(String, String)> = env
+            .iter()
+            .filter(|(k, _)| with_env || k != "AWS_ENDPOINT_URL")
+            .cloned()
+            .collect();
+        env.extend(
+            [
+                ("AWS_ACCESS_KEY_ID", ""),
+                ("AWS_SECRET_ACCESS_KEY", ""),
+                ("AWS_ROLE_ARN", &format!("arn:aws:iam::{STAGING}:role/ci")),
+                ("AWS_ROLE_SESSION_NAME", "ci"),
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", &token.display().to_string()),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let out = run(&w, &env, &["plan", "--format", "json"]).expect_code(0);
+        let doc: Value = serde_json::from_str(&out.stdout).expect("plan json");
+        assert_eq!(
+            doc["changes"][0]["function_arn"],
+            format!("arn:aws:lambda:us-east-1:{STAGING}:function:orders"),
+            "AWS_ENDPOINT_URL set: {with_env}: {}",
+            out.stdout
+        );
+    }
+}
