@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 
 use super::emulator::Sim;
 use super::inputs::{
-    BODY_LIMIT, CREATE_BODY_LIMIT, CreateFunctionInput, Q, UpdateFunctionConfigurationInput,
-    apply_settings, check_tags, code_of, parse_input, path_name, publish_to_unsupported,
-    qualified_target, query, read_body, validate_settings,
+    CREATE_BODY_LIMIT, CreateFunctionInput, Q, UpdateFunctionConfigurationInput, apply_settings,
+    check_tags, code_of, function_write, parse_input, publish_to_unsupported, qualified_target,
+    query, read_body, validate_settings,
 };
 use super::lookups::{
     existing, latest_runtime_version, not_found, ready_for_change, require_latest, resolve,
@@ -217,15 +217,14 @@ pub async fn update_function_configuration(
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Reply {
-    let raw = path_name(path)?;
-    let bytes = read_body(body, BODY_LIMIT, "UpdateFunctionConfiguration").await?;
-    let f = place.parse(&raw, None, NameShape::Plain)?;
-    let mut v = Violations::default();
-    let input: UpdateFunctionConfigurationInput = parse_input(
-        &bytes,
+    let (f, input, v): (_, UpdateFunctionConfigurationInput, _) = function_write(
+        &place,
+        path,
+        body,
+        "UpdateFunctionConfiguration",
         &request_shapes::UPDATE_FUNCTION_CONFIGURATION,
-        &mut v,
-    )?;
+    )
+    .await?;
     validate_settings(&input.settings)?;
     v.into_result()?;
     require_latest(&place, &f)?;

@@ -172,6 +172,25 @@ pub fn parse_input<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// What a write on the function the path names starts with: the name (a
+/// plain name or an ARN, no qualifier), and the body read and checked
+/// against `shape`, with the constraint violations found so far for the
+/// caller to add to and report.
+pub async fn function_write<T: serde::de::DeserializeOwned>(
+    place: &Place,
+    path: Result<Path<String>, PathRejection>,
+    body: Body,
+    operation: &str,
+    shape: &'static Shape,
+) -> Result<(FunctionRef, T, Violations), ApiError> {
+    let raw = path_name(path)?;
+    let bytes = read_body(body, BODY_LIMIT, operation).await?;
+    let f = place.parse(&raw, None, NameShape::Plain)?;
+    let mut v = Violations::default();
+    let input = parse_input(&bytes, shape, &mut v)?;
+    Ok((f, input, v))
+}
+
 pub async fn read_body(body: Body, limit: usize, operation: &str) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::RequestTooLarge(format!(

@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::emulator::Sim;
 use super::inputs::{
-    BODY_LIMIT, CreateAliasInput, PublishVersionInput, Q, parse_input, path_name,
-    publish_to_unsupported, query, read_body,
+    CreateAliasInput, PublishVersionInput, Q, function_write, path_name, publish_to_unsupported,
+    query,
 };
 use super::lookups::{existing, ready_for_change, require_latest};
 use super::names::{NameShape, Place, Qualifier};
@@ -57,11 +57,14 @@ pub async fn publish_version(
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Reply {
-    let raw = path_name(path)?;
-    let bytes = read_body(body, BODY_LIMIT, "PublishVersion").await?;
-    let f = place.parse(&raw, None, NameShape::Plain)?;
-    let mut v = Violations::default();
-    let input: PublishVersionInput = parse_input(&bytes, &request_shapes::PUBLISH_VERSION, &mut v)?;
+    let (f, input, v): (_, PublishVersionInput, _) = function_write(
+        &place,
+        path,
+        body,
+        "PublishVersion",
+        &request_shapes::PUBLISH_VERSION,
+    )
+    .await?;
     v.into_result()?;
     require_latest(&place, &f)?;
     if input.publish_to.is_some() {
@@ -146,11 +149,14 @@ pub async fn create_alias(
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Reply {
-    let raw = path_name(path)?;
-    let bytes = read_body(body, BODY_LIMIT, "CreateAlias").await?;
-    let f = place.parse(&raw, None, NameShape::Plain)?;
-    let mut v = Violations::default();
-    let input: CreateAliasInput = parse_input(&bytes, &request_shapes::CREATE_ALIAS, &mut v)?;
+    let (f, input, v): (_, CreateAliasInput, _) = function_write(
+        &place,
+        path,
+        body,
+        "CreateAlias",
+        &request_shapes::CREATE_ALIAS,
+    )
+    .await?;
     v.into_result()?;
     let (Some(name), Some(function_version)) = (input.name, input.function_version) else {
         return Err(ApiError::Validation("1 validation error detected".into()));
